@@ -1,0 +1,209 @@
+"""``shipyard`` commands: thin wrappers that parse, call a service or the SDK, and print."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from shipyard import __version__
+from shipyard.cli.errors import one_line_errors
+from shipyard.config import load_settings
+
+app = typer.Typer(
+    help="Shipyard: AI infrastructure in one pip install.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+projects_app = typer.Typer(help="Projects, the unit of ownership.", no_args_is_help=True)
+tokens_app = typer.Typer(help="Bearer tokens (run on the control-plane host).", no_args_is_help=True)
+db_app = typer.Typer(help="The metadata database.", no_args_is_help=True)
+app.add_typer(projects_app, name="projects")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(db_app, name="db")
+console = Console()
+
+Home = Annotated[Path | None, typer.Option(help="State folder (default ~/.shipyard).", envvar=None)]
+Host = Annotated[str | None, typer.Option(help="Interface to listen on (default 127.0.0.1).")]
+Port = Annotated[int | None, typer.Option(help="Port (default 8700).")]
+
+
+def main() -> None:
+    app()
+
+
+@app.command()
+def version() -> None:
+    """Print the Shipyard version."""
+    console.print(f"shipyard {__version__}")
+
+
+@app.command()
+@one_line_errors
+def doctor() -> None:
+    """Hardware inventory (CPU, memory, disks, GPUs through NVML) and package versions."""
+    from shipyard.compute import inventory, render_inventory
+
+    console.print(render_inventory(inventory()))
+
+
+@app.command()
+@one_line_errors
+def server(host: Host = None, port: Port = None, home: Home = None) -> None:
+    """Run the control plane (API, scheduler) in the foreground."""
+    from shipyard.cli.server import run_server
+
+    run_server(load_settings(host=host, port=port, home=home), banner=False)
+
+
+@app.command()
+@one_line_errors
+def up(host: Host = None, port: Port = None, home: Home = None) -> None:
+    """Start the control plane and print its URL and the token to use."""
+    from shipyard.cli.server import run_server
+
+    run_server(load_settings(host=host, port=port, home=home), banner=True)
+
+
+@app.command()
+@one_line_errors
+def serve(
+    model_dir: Annotated[Path, typer.Argument(help="A materialised model directory with manifest.json.")],
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8080,
+    spool_dir: Annotated[Path | None, typer.Option(help="Where to log predictions.")] = None,
+) -> None:
+    """Run an inference server (Open Inference Protocol v2) for one model directory."""
+    from shipyard.serving.process import serve as run_inference_server
+
+    run_inference_server(model_dir, host=host, port=port, spool_dir=spool_dir)
+
+
+@app.command()
+@one_line_errors
+def quickstart(
+    home: Annotated[Path, typer.Option(help="State folder for this run.")] = Path(".quickstart"),
+    rows: Annotated[int, typer.Option(min=200, help="Rows of generated training data.")] = 5000,
+) -> None:
+    """Run the whole lifecycle end to end on the embedded default (offline)."""
+    from shipyard.quickstart import run_quickstart
+
+    run_quickstart(home.resolve(), rows=rows)
+
+
+@db_app.command("upgrade")
+@one_line_errors
+def db_upgrade(home: Home = None) -> None:
+    """Apply database migrations (they also run on every start)."""
+    from shipyard.store import Database
+
+    settings = load_settings(home=home)
+    database = Database(settings.resolved_database_url)
+    database.upgrade()
+    console.print(f"database at revision {database.current_revision()}")
+
+
+@projects_app.command("list")
+@one_line_errors
+def projects_list(home: Home = None) -> None:
+    """List the projects you can see."""
+    from shipyard.sdk import Client
+
+    with Client(home=home) as client:
+        table = Table("name", "id", "created")
+        for project in client.projects():
+            table.add_row(project["name"], project["id"], project["created_at"])
+        console.print(table)
+
+
+@projects_app.command("create")
+@one_line_errors
+def projects_create(name: str, description: str = "", home: Home = None) -> None:
+    """Create a project (you become its admin)."""
+    from shipyard.sdk import Client
+
+    with Client(home=home) as client:
+        project = client.create_project(name, description)
+    console.print(f"created project {project['name']} ({project['id']})")
+
+
+@tokens_app.command("create")
+@one_line_errors
+def tokens_create(
+    principal: Annotated[str, typer.Option(help="Who the token is for (created if missing).")] = "admin",
+    name: Annotated[str, typer.Option(help="A label for the token.")] = "",
+    ttl_hours: Annotated[int, typer.Option(min=1)] = 24 * 90,
+    project: Annotated[str | None, typer.Option(help="Scope the token to one project.")] = None,
+    role: Annotated[str | None, typer.Option(help="Grant (and cap at) viewer, editor or admin.")] = None,
+    home: Home = None,
+) -> None:
+    """Mint a token and print it once."""
+    from shipyard import security
+    from shipyard.errors import NotFound
+    from shipyard.platform import open_platform
+
+    platform = open_platform(load_settings(home=home))
+    with platform.db.session() as session:
+        operator = security.local_identity(session)
+        try:
+            owner = security.get_principal(session, principal)
+        except NotFound:
+            owner = security.create_principal(session, operator.actor, principal)
+        project_id = None
+        parsed_role = security.parse_role(role) if role else None
+        if project:
+            proj = security.resolve_project(session, operator, project, security.Role.ADMIN)
+            project_id = proj.id
+            if parsed_role:
+                security.set_member(session, operator.actor, proj, owner, parsed_role)
+        issued = security.issue_token(
+            session,
+            operator.actor,
+            owner,
+            name=name,
+            ttl=timedelta(hours=ttl_hours),
+            project_id=project_id,
+            role=parsed_role,
+        )
+    console.print(issued.secret, highlight=False, soft_wrap=True)
+
+
+@tokens_app.command("list")
+@one_line_errors
+def tokens_list(home: Home = None) -> None:
+    """List tokens (never their secrets)."""
+    from shipyard import security
+    from shipyard.platform import open_platform
+
+    platform = open_platform(load_settings(home=home))
+    with platform.db.session() as session:
+        table = Table("id", "name", "principal", "project", "role", "expires", "revoked")
+        for token in security.list_tokens(session, security.local_identity(session)):
+            table.add_row(
+                token.id,
+                token.name,
+                token.principal_id,
+                token.project_id or "",
+                token.role or "",
+                str(token.expires_at or ""),
+                str(token.revoked_at or ""),
+            )
+    console.print(table)
+
+
+@tokens_app.command("revoke")
+@one_line_errors
+def tokens_revoke(token_id: str, home: Home = None) -> None:
+    """Revoke a token; requests with it get 401 from now on."""
+    from shipyard import security
+    from shipyard.platform import open_platform
+
+    platform = open_platform(load_settings(home=home))
+    with platform.db.session() as session:
+        security.revoke_token(session, security.local_identity(session), token_id)
+    console.print(f"revoked {token_id}")

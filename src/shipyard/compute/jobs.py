@@ -1,0 +1,87 @@
+"""Jobs: submit a command, track its state, keep its log in the blob store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shipyard.clock import utcnow
+from shipyard.compute.models import Job
+from shipyard.errors import InvalidInput, NotFound
+from shipyard.ids import new_id
+from shipyard.security import Actor, Project, record
+
+TERMINAL = ("succeeded", "failed", "cancelled")
+RESERVED_ENV_PREFIX = "SHIPYARD_"
+
+
+def submit_job(
+    session: Session,
+    actor: Actor,
+    project: Project,
+    *,
+    name: str,
+    command: list[str],
+    env: dict[str, str] | None = None,
+    resources: dict[str, Any] | None = None,
+) -> Job:
+    """Queue a command; the scheduler starts it when capacity allows."""
+    if not command or not all(isinstance(part, str) and part for part in command):
+        raise InvalidInput("command must be a non-empty list of non-empty strings")
+    env = dict(env or {})
+    reserved = [key for key in env if key.startswith(RESERVED_ENV_PREFIX)]
+    if reserved:
+        raise InvalidInput(f"environment variables {', '.join(reserved)} are set by Shipyard itself")
+    job = Job(
+        id=new_id("job"),
+        project_id=project.id,
+        name=name[:200] or command[0],
+        command=command,
+        env=env,
+        resources=dict(resources or {"cpus": 1}),
+        executor="local",
+        status="queued",
+        created_at=utcnow(),
+        created_by=actor.principal_id,
+    )
+    session.add(job)
+    session.flush()
+    record(
+        session,
+        actor,
+        "job.submit",
+        object_type="job",
+        object_id=job.id,
+        project_id=project.id,
+        detail={"name": job.name},
+    )
+    return job
+
+
+def get_job(session: Session, project: Project, job_id: str) -> Job:
+    job = session.get(Job, job_id)
+    if job is None or job.project_id != project.id:
+        raise NotFound(f"job {job_id!r} not found")
+    return job
+
+
+def list_jobs(session: Session, project: Project, *, limit: int = 100, offset: int = 0) -> list[Job]:
+    return list(
+        session.execute(
+            select(Job)
+            .where(Job.project_id == project.id)
+            .order_by(Job.created_at.desc())
+            .limit(limit)
+            .offset(offset)
+        ).scalars()
+    )
+
+
+def queued_jobs(session: Session) -> list[Job]:
+    return list(session.execute(select(Job).where(Job.status == "queued").order_by(Job.created_at)).scalars())
+
+
+def running_jobs(session: Session) -> list[Job]:
+    return list(session.execute(select(Job).where(Job.status == "running")).scalars())

@@ -1,0 +1,46 @@
+"""Local executor: a job is a subprocess in its own session, its output in a log file."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(slots=True)
+class LocalProcess:
+    pid: int
+    log_path: Path
+    popen: subprocess.Popen[bytes]
+
+    def poll(self) -> int | None:
+        return self.popen.poll()
+
+    def terminate(self) -> None:
+        if self.popen.poll() is None:
+            os.killpg(self.popen.pid, signal.SIGTERM)
+
+
+class LocalExecutor:
+    def __init__(self, logs_dir: Path) -> None:
+        self.logs_dir = logs_dir
+
+    def start(self, job_id: str, command: list[str], env: dict[str, str]) -> LocalProcess:
+        from shipyard.config import inherited_environment
+
+        self.logs_dir.mkdir(parents=True, exist_ok=True)
+        log_path = self.logs_dir / f"{job_id}.log"
+        full_env = inherited_environment()
+        full_env.update(env)
+        with log_path.open("wb") as log_file:
+            popen = subprocess.Popen(
+                command,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=full_env,
+                start_new_session=True,  # its own process group, so cancel reaches its children
+            )
+        return LocalProcess(pid=popen.pid, log_path=log_path, popen=popen)

@@ -1,0 +1,173 @@
+"""The scheduler: a pure decision over queued jobs and free capacity, and a loop that applies it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from shipyard.clock import utcnow
+from shipyard.compute.jobs import queued_jobs, running_jobs
+from shipyard.compute.local_executor import LocalExecutor, LocalProcess
+from shipyard.compute.models import Job
+from shipyard.config import job_environment
+from shipyard.platform import Platform
+from shipyard.security import SYSTEM, Project, Role, issue_service_token, record
+
+log = logging.getLogger("shipyard.scheduler")
+
+
+@dataclass(frozen=True, slots=True)
+class Capacity:
+    cpus: float
+
+
+def schedule_pass(queued: Sequence[Job], running: Sequence[Job], capacity: Capacity) -> list[Job]:
+    """Jobs to start now: first come, first served, while their CPUs fit (no skipping ahead)."""
+    free = capacity.cpus - sum(_cpus(job) for job in running)
+    chosen = []
+    for job in queued:
+        need = _cpus(job)
+        if need > capacity.cpus:
+            continue  # never fits; reported by the loop as a failure
+        if need > free:
+            break
+        chosen.append(job)
+        free -= need
+    return chosen
+
+
+def _cpus(job: Job) -> float:
+    return float((job.resources or {}).get("cpus", 1))
+
+
+class Scheduler:
+    """Starts queued jobs on the local executor and records how they end."""
+
+    def __init__(
+        self, platform: Platform, server_url: str | None, capacity: Capacity, poll_seconds: float = 0.2
+    ):
+        self.platform = platform
+        self.server_url = server_url
+        self.capacity = capacity
+        self.poll_seconds = poll_seconds
+        self.executor = LocalExecutor(platform.settings.logs_dir / "jobs")
+        self._processes: dict[str, LocalProcess] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._recover_orphans()
+        self._thread = threading.Thread(target=self._loop, name="shipyard-scheduler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=5)
+        for process in self._processes.values():
+            process.terminate()
+
+    def tick(self) -> None:
+        """One pass: reap finished jobs, then start what fits."""
+        self._reap()
+        with self.platform.db.session() as session:
+            queued = queued_jobs(session)
+            running = running_jobs(session)
+            for job in queued:
+                if _cpus(job) > self.capacity.cpus:
+                    self._fail(job, f"needs {_cpus(job)} CPUs; this pool has {self.capacity.cpus}")
+            for job in schedule_pass(queued, running, self.capacity):
+                self._launch(session, job)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.poll_seconds):
+            try:
+                self.tick()
+            except Exception:  # keep scheduling; one bad pass must not stop the loop
+                log.exception("scheduler pass failed")
+
+    def _launch(self, session: object, job: Job) -> None:
+        from sqlalchemy.orm import Session
+
+        from shipyard.tracking import create_run
+
+        assert isinstance(session, Session)
+        project = session.get(Project, job.project_id)
+        assert project is not None
+        actor = SYSTEM
+        run = create_run(session, actor, project, experiment=job.name, name=job.name, job_id=job.id)
+        token = issue_service_token(
+            session,
+            actor,
+            project,
+            f"job:{job.id}",
+            Role.EDITOR,
+            timedelta(minutes=self.platform.settings.job_token_ttl_minutes),
+        )
+        env = dict(job.env)
+        env.update(job_environment(self.platform.settings))
+        env.update(
+            SHIPYARD_PROJECT=project.name,
+            SHIPYARD_RUN_ID=run.id,
+            SHIPYARD_JOB_ID=job.id,
+            SHIPYARD_TOKEN=token.secret,
+        )
+        if self.server_url:
+            env["SHIPYARD_SERVER_URL"] = self.server_url
+        process = self.executor.start(job.id, job.command, env)
+        self._processes[job.id] = process
+        job.status, job.pid, job.run_id, job.started_at = "running", process.pid, run.id, utcnow()
+        record(
+            session,
+            actor,
+            "job.start",
+            object_type="job",
+            object_id=job.id,
+            project_id=project.id,
+            detail={"pid": process.pid, "run_id": run.id},
+        )
+
+    def _reap(self) -> None:
+        for job_id, process in list(self._processes.items()):
+            code = process.poll()
+            if code is None:
+                continue
+            del self._processes[job_id]
+            log_digest = self.platform.blobs.put_file(process.log_path)
+            self._finish(job_id, code, log_digest)
+
+    def _finish(self, job_id: str, code: int, log_digest: str) -> None:
+        from shipyard.tracking import Run, finish_run
+
+        with self.platform.db.session() as session:
+            job = session.get(Job, job_id)
+            assert job is not None
+            job.status = "succeeded" if code == 0 else "failed"
+            job.exit_code, job.log_digest, job.finished_at = code, log_digest, utcnow()
+            if code != 0:
+                job.error = f"exited with code {code}; see the job log"
+            run = session.get(Run, job.run_id) if job.run_id else None
+            if run is not None and run.status == "running":
+                finish_run(session, SYSTEM, run, "finished" if code == 0 else "failed")
+            record(
+                session,
+                SYSTEM,
+                "job.finish",
+                object_type="job",
+                object_id=job.id,
+                project_id=job.project_id,
+                detail={"exit_code": code},
+            )
+
+    def _fail(self, job: Job, reason: str) -> None:
+        job.status, job.error, job.finished_at = "failed", reason, utcnow()
+
+    def _recover_orphans(self) -> None:
+        """Jobs marked running by a previous control plane are lost: mark them failed."""
+        with self.platform.db.session() as session:
+            for job in running_jobs(session):
+                if job.id not in self._processes:
+                    self._fail(job, "the control plane restarted while the job ran")

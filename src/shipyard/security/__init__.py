@@ -1,0 +1,68 @@
+"""Security: identity, per-project roles, tokens and the audit log."""
+
+from shipyard.security.audit import SYSTEM, Actor, record, verify_chain
+from shipyard.security.identity import (
+    Identity,
+    authenticate,
+    effective_role,
+    require_system_admin,
+    require_user,
+    resolve_project,
+    visible_projects,
+)
+from shipyard.security.models import AuditEvent, Membership, Principal, Project, Token
+from shipyard.security.roles import Permission, Role, parse_role
+from shipyard.security.service import (
+    IssuedToken,
+    bootstrap,
+    create_principal,
+    create_project,
+    ensure_project,
+    get_principal,
+    issue_service_token,
+    issue_token,
+    list_members,
+    list_tokens,
+    local_identity,
+    remove_member,
+    revoke_token,
+    set_member,
+    validate_name,
+)
+
+__all__ = [
+    "SYSTEM",
+    "Actor",
+    "AuditEvent",
+    "Identity",
+    "IssuedToken",
+    "Membership",
+    "Permission",
+    "Principal",
+    "Project",
+    "Role",
+    "Token",
+    "authenticate",
+    "bootstrap",
+    "create_principal",
+    "create_project",
+    "effective_role",
+    "ensure_project",
+    "get_principal",
+    "issue_service_token",
+    "issue_token",
+    "list_members",
+    "list_tokens",
+    "local_identity",
+    "parse_role",
+    "record",
+    "remove_member",
+    "require_system_admin",
+    "require_user",
+    "resolve_project",
+    "revoke_token",
+    "set_member",
+    "validate_name",
+    "verify_chain",
+    "visible_projects",
+]

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+
+import httpx
+import pytest
+
+from shipyard.serving import read_spool, start_server_process, wait_until_ready
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_real_server_process_serves_predictions(model_dir, training_data, estimator, tmp_path):
+    X, _ = training_data
+    port = free_port()
+    spool_dir = tmp_path / "spool"
+    log_path = tmp_path / "server.log"
+    process = start_server_process(model_dir, port, spool_dir=spool_dir, token="tok", log_path=log_path)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_until_ready(url, timeout=30, process=process)
+        headers = {"Authorization": "Bearer tok"}
+        r = httpx.post(f"{url}/predict", json={"instances": X[:8].tolist()}, headers=headers)
+        assert r.status_code == 200, r.text
+        assert r.json()["predictions"] == estimator.predict(X[:8]).tolist()
+        assert httpx.post(f"{url}/predict", json={"instances": X[:1].tolist()}).status_code == 401
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    # uvicorn shuts down gracefully, then re-raises SIGTERM so the exit status says why.
+    assert process.returncode in (0, -signal.SIGTERM), log_path.read_text()
+    assert read_spool(spool_dir).rows == 8  # graceful SIGTERM flushed the prediction log
