@@ -97,8 +97,16 @@ class GuardedRoute(APIRoute):
 
         async def guarded(request: Request) -> Any:
             # Decided per request because FastAPI builds the handler before __init__ returns.
-            if self.guard is None and not self.public:
+            # The path is checked per request too: an included router's route keeps its own
+            # unprefixed path, so "/healthz" under a prefix must not count as public.
+            if self.guard is None and not (self.public and _requested_path(request) in PUBLIC_PATHS):
                 raise Forbidden("this route declares no permission and is refused (deny by default)")
             return await handler(request)
 
         return guarded
+
+
+def _requested_path(request: Request) -> str:
+    path: str = request.scope.get("path", "")
+    root: str = request.scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path

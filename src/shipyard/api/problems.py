@@ -9,7 +9,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shipyard.errors import PROBLEM_TYPE_PREFIX, BadRequest, InvalidInput, ShipyardError
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from shipyard.errors import PROBLEM_TYPE_PREFIX, BadRequest, Conflict, InvalidInput, Overloaded, ShipyardError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("shipyard.api")
@@ -60,6 +62,10 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc.__cause__, ShipyardError):
+            # FastAPI wraps errors raised while it reads a JSON body (the streaming body
+            # limit's PayloadTooLarge) in a generic 400; answer with the real error.
+            return problem_response(exc.__cause__, request)
         code = _HTTP_CODES.get(exc.status_code, "http-error")
         body = {
             "type": PROBLEM_TYPE_PREFIX + code,
@@ -74,6 +80,18 @@ def install_problem_handlers(app: FastAPI) -> None:
             media_type=PROBLEM_MEDIA_TYPE,
             headers=getattr(exc, "headers", None),
         )
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
+        # Two writers raced on a unique key (same name, same version number): safe to retry.
+        return problem_response(Conflict("a concurrent write conflicted with this one; retry it"), request)
+
+    @app.exception_handler(OperationalError)
+    async def _database_busy(request: Request, exc: OperationalError) -> JSONResponse:
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        response = problem_response(Overloaded("the database is busy or unreachable; retry shortly"), request)
+        response.headers["Retry-After"] = "1"
+        return response
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -26,7 +27,8 @@ db_app = typer.Typer(help="The metadata database.", no_args_is_help=True)
 app.add_typer(projects_app, name="projects")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(db_app, name="db")
-console = Console()
+# Piped output (scripts, tests) gets wide rows instead of ellipsised ids.
+console = Console(width=None if sys.stdout.isatty() else 200)
 
 Home = Annotated[Path | None, typer.Option(help="State folder (default ~/.shipyard).", envvar=None)]
 Host = Annotated[str | None, typer.Option(help="Interface to listen on (default 127.0.0.1).")]
@@ -182,16 +184,16 @@ def tokens_list(home: Home = None) -> None:
 
     platform = open_platform(load_settings(home=home))
     with platform.db.session() as session:
-        table = Table("id", "name", "principal", "project", "role", "expires", "revoked")
+        table = Table("name", "project", "role", "expires", "revoked")
+        table.add_column("id", no_wrap=True, min_width=30)
         for token in security.list_tokens(session, security.local_identity(session)):
             table.add_row(
-                token.id,
                 token.name,
-                token.principal_id,
                 token.project_id or "",
                 token.role or "",
-                str(token.expires_at or ""),
-                str(token.revoked_at or ""),
+                token.expires_at.date().isoformat() if token.expires_at else "never",
+                "yes" if token.revoked_at else "",
+                token.id,
             )
     console.print(table)
 

@@ -23,6 +23,7 @@ from shipyard.data.tabular import (
 from shipyard.errors import InvalidInput, NotFound
 from shipyard.ids import new_id
 from shipyard.security import Actor, Project, record, validate_name
+from shipyard.store import get_or_create
 
 
 def register_version(
@@ -139,14 +140,11 @@ def read_version(blobs: BlobStore, version: DatasetVersion) -> pa.Table:
 
 
 def _get_or_create_dataset(session: Session, project: Project, name: str) -> Dataset:
-    dataset = session.execute(
-        select(Dataset).where(Dataset.project_id == project.id, Dataset.name == name)
-    ).scalar_one_or_none()
-    if dataset is None:
-        dataset = Dataset(id=new_id("dst"), project_id=project.id, name=name, created_at=utcnow())
-        session.add(dataset)
-        session.flush()
-    return dataset
+    return get_or_create(
+        session,
+        select(Dataset).where(Dataset.project_id == project.id, Dataset.name == name),
+        lambda: Dataset(id=new_id("dst"), project_id=project.id, name=name, created_at=utcnow()),
+    )
 
 
 def _latest(session: Session, dataset_id: str) -> DatasetVersion | None:

@@ -17,6 +17,7 @@ from shipyard.ids import new_id
 from shipyard.registry.models import ModelVersion, RegisteredModel
 from shipyard.registry.packaging import MANIFEST_FILE, METADATA_FILE, read_metadata
 from shipyard.security import Actor, Project, record, validate_name
+from shipyard.store import get_or_create
 
 
 def register_version(
@@ -149,10 +150,8 @@ def _check_lineage(
 
 
 def _get_or_create_model(session: Session, project: Project, name: str) -> RegisteredModel:
-    try:
-        return get_model(session, project, name)
-    except NotFound:
-        model = RegisteredModel(id=new_id("mdl"), project_id=project.id, name=name, created_at=utcnow())
-        session.add(model)
-        session.flush()
-        return model
+    return get_or_create(
+        session,
+        select(RegisteredModel).where(RegisteredModel.project_id == project.id, RegisteredModel.name == name),
+        lambda: RegisteredModel(id=new_id("mdl"), project_id=project.id, name=name, created_at=utcnow()),
+    )

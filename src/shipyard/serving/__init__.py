@@ -26,16 +26,16 @@ if TYPE_CHECKING:
 __all__ = [
     "AdaptiveBatcher",
     "Deployment",
-    "create_deployment",
-    "get_deployment",
-    "list_deployments",
-    "stop_deployment",
     "LoadedModel",
     "PredictionSpool",
+    "create_deployment",
     "create_inference_app",
+    "get_deployment",
+    "list_deployments",
     "load_model",
     "read_spool",
     "start_server_process",
+    "stop_deployment",
     "wait_until_ready",
 ]
 

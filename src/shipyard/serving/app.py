@@ -143,13 +143,15 @@ class InferenceService:
             raise InvalidInput("'id' must be a string")
         request_id = request_id or new_id("req")
         prediction, proba = await self.predict(batch, request_id)
-        tensors = {self.prediction_name: prediction, PROBA_OUTPUT: proba}
+        tensors = {self.prediction_name: prediction}
+        if proba is not None:
+            tensors[PROBA_OUTPUT] = proba
         return JSONResponse(
             {
                 "model_name": self.model.name,
                 "model_version": str(self.model.version),
                 "id": request_id,
-                "outputs": [output_tensor(n, tensors[n]) for n in wanted if tensors[n] is not None],
+                "outputs": [output_tensor(n, tensors[n]) for n in wanted if n in tensors],
             }
         )
 

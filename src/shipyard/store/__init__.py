@@ -2,5 +2,6 @@
 
 from shipyard.store.base import Base, UTCDateTime
 from shipyard.store.db import Database
+from shipyard.store.upsert import get_or_create
 
-__all__ = ["Base", "Database", "UTCDateTime"]
+__all__ = ["Base", "Database", "UTCDateTime", "get_or_create"]

@@ -16,6 +16,7 @@ from shipyard.data import DatasetVersion
 from shipyard.errors import Conflict, InvalidInput, NotFound
 from shipyard.ids import new_id
 from shipyard.security import Actor, Project, record
+from shipyard.store import get_or_create
 from shipyard.tracking.models import Experiment, Metric, Param, Run, RunInput
 
 RUN_STATUSES = ("running", "finished", "failed", "killed")
@@ -213,14 +214,11 @@ def run_inputs(session: Session, run: Run) -> list[str]:
 def _get_or_create_experiment(session: Session, project: Project, name: str) -> Experiment:
     if not name or len(name) > 200:
         raise InvalidInput("experiment name must be 1-200 characters")
-    exp = session.execute(
-        select(Experiment).where(Experiment.project_id == project.id, Experiment.name == name)
-    ).scalar_one_or_none()
-    if exp is None:
-        exp = Experiment(id=new_id("exp"), project_id=project.id, name=name, created_at=utcnow())
-        session.add(exp)
-        session.flush()
-    return exp
+    return get_or_create(
+        session,
+        select(Experiment).where(Experiment.project_id == project.id, Experiment.name == name),
+        lambda: Experiment(id=new_id("exp"), project_id=project.id, name=name, created_at=utcnow()),
+    )
 
 
 def _require_active(run: Run) -> None:
