@@ -28,7 +28,7 @@ def _postgres_reachable() -> str | None:
         return f"PostgreSQL at 127.0.0.1:5432 unreachable: {str(exc).splitlines()[0]}"
 
 
-_PG_PROBLEM: str | None | bool = False
+_PG_PROBLEM: str | bool | None = False
 
 
 def require_postgres() -> None:

@@ -9,9 +9,8 @@ HEAVY = ("fastapi", "sklearn", "numpy", "pyarrow", "sqlalchemy", "skops", "uvico
 
 
 def test_import_shipyard_loads_no_heavy_library() -> None:
-    code = (
-        "import sys, shipyard; "
-        f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
-    )
-    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    code = f"import sys, shipyard; print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert loaded == ""

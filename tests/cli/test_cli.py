@@ -14,8 +14,14 @@ import pytest
 def shipyard(*args: str, home: Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHIPYARD_")}
     env["SHIPYARD_HOME"] = str(home)
-    return subprocess.run([sys.executable, "-m", "shipyard", *args], capture_output=True, text=True, env=env,
-                          timeout=120, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "shipyard", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=cwd,
+    )
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str], fragment: str) -> None:
@@ -59,14 +65,30 @@ def test_bad_config_file_is_one_line(tmp_path: Path) -> None:
 
 def test_tokens_create_list_revoke(tmp_path: Path) -> None:
     shipyard("projects", "create", "alpha", home=tmp_path)
-    created = shipyard("tokens", "create", "--principal", "ci", "--project", "alpha", "--role", "viewer",
-                       "--name", "ci-token", home=tmp_path)
+    created = shipyard(
+        "tokens",
+        "create",
+        "--principal",
+        "ci",
+        "--project",
+        "alpha",
+        "--role",
+        "viewer",
+        "--name",
+        "ci-token",
+        home=tmp_path,
+    )
     assert created.returncode == 0, created.stderr
     assert created.stdout.strip().startswith("sy_")
     listed = shipyard("tokens", "list", home=tmp_path)
     assert "ci-token" in listed.stdout and created.stdout.strip() not in listed.stdout
-    token_id = next(word for line in listed.stdout.splitlines() if "ci-token" in line
-                    for word in line.split() if word.startswith("tok_"))
+    token_id = next(
+        word
+        for line in listed.stdout.splitlines()
+        if "ci-token" in line
+        for word in line.split()
+        if word.startswith("tok_")
+    )
     assert shipyard("tokens", "revoke", token_id, home=tmp_path).returncode == 0
     assert_one_line_error(shipyard("tokens", "revoke", "tok_missing", home=tmp_path), "not found")
     assert_one_line_error(
@@ -91,7 +113,10 @@ def test_up_prints_url_and_token_and_writes_it_0600(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHIPYARD_")}
     process = subprocess.Popen(
         [sys.executable, "-m", "shipyard", "up", "--home", str(tmp_path), "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
     )
     try:
         deadline = time.monotonic() + 60

@@ -15,7 +15,10 @@ def test_quickstart_runs_every_stage(tmp_path: Path) -> None:
     home = tmp_path / "qs"
     result = subprocess.run(
         [sys.executable, "-m", "shipyard", "quickstart", "--home", str(home), "--rows", "1500"],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     out = result.stdout

@@ -20,7 +20,9 @@ FEATURES = ["a", "b", "c"]
 def _csv(path: Path, rows: int = 300, seed: int = 0) -> Path:
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(rows, 3))
-    table = pa.table({"a": x[:, 0], "b": x[:, 1], "c": x[:, 2], "y": (x[:, 0] + x[:, 1] > 0).astype(np.int64)})
+    table = pa.table(
+        {"a": x[:, 0], "b": x[:, 1], "c": x[:, 2], "y": (x[:, 0] + x[:, 1] > 0).astype(np.int64)}
+    )
     pacsv.write_csv(table, path)
     return path
 
@@ -96,8 +98,14 @@ def test_model_registration_records_lineage_and_refuses_pickle(local_client: Cli
     x = np.column_stack([table.column(n).to_numpy() for n in FEATURES])
     model = LogisticRegression().fit(x, table.column("y").to_numpy())
     with local_client.start_run() as run:
-        registered = local_client.log_model(model, "clf", feature_names=FEATURES, run_id=run.id,
-                                            dataset_version_id=version["id"], metrics={"acc": 0.9})
+        registered = local_client.log_model(
+            model,
+            "clf",
+            feature_names=FEATURES,
+            run_id=run.id,
+            dataset_version_id=version["id"],
+            metrics={"acc": 0.9},
+        )
     assert registered["version"] == 1 and registered["flavor"] == "skops"
     assert registered["run_id"] == run.id and registered["dataset_version_id"] == version["id"]
     assert [i["name"] for i in registered["signature"]["inputs"]] == FEATURES

@@ -7,15 +7,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
 
 from shipyard import __version__
 from shipyard.api.limits import BodyLimitMiddleware
-from shipyard.api.metrics import MetricsMiddleware, RequestMetrics
 from shipyard.api.problems import install_problem_handlers
 from shipyard.api.routes import compute, data, projects, registry, serving, system, tracking
+from shipyard.http_metrics import HTTPMetrics, HTTPMetricsMiddleware
 from shipyard.platform import Platform
 
 API_PREFIX = "/api/v1"
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10)
 
 
 def create_app(platform: Platform, *, public_url: str | None = None, run_scheduler: bool = True) -> FastAPI:
@@ -41,7 +43,13 @@ def create_app(platform: Platform, *, public_url: str | None = None, run_schedul
         lifespan=lifespan,
     )
     app.state.platform = platform
-    app.state.metrics = RequestMetrics()
+    app.state.metrics = HTTPMetrics(
+        CollectorRegistry(),
+        requests_name="shipyard_http_requests",
+        latency_name="shipyard_http_request_seconds",
+        buckets=LATENCY_BUCKETS,
+        by_method=True,
+    )
     app.state.scheduler = scheduler
     install_problem_handlers(app)
     app.include_router(system.router)
@@ -52,7 +60,7 @@ def create_app(platform: Platform, *, public_url: str | None = None, run_schedul
         max_body_bytes=platform.settings.max_body_bytes,
         max_json_bytes=platform.settings.max_json_bytes,
     )
-    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(HTTPMetricsMiddleware, metrics=app.state.metrics)
     return app
 
 

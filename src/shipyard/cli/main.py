@@ -139,7 +139,7 @@ def projects_create(name: str, description: str = "", home: Home = None) -> None
 def tokens_create(
     principal: Annotated[str, typer.Option(help="Who the token is for (created if missing).")] = "admin",
     name: Annotated[str, typer.Option(help="A label for the token.")] = "",
-    ttl_hours: Annotated[int, typer.Option(min=1)] = 24 * 90,
+    ttl_hours: Annotated[int | None, typer.Option(min=1, help="Default: the token_ttl_hours setting.")] = None,
     project: Annotated[str | None, typer.Option(help="Scope the token to one project.")] = None,
     role: Annotated[str | None, typer.Option(help="Grant (and cap at) viewer, editor or admin.")] = None,
     home: Home = None,
@@ -150,6 +150,7 @@ def tokens_create(
     from shipyard.platform import open_platform
 
     platform = open_platform(load_settings(home=home))
+    ttl = timedelta(hours=ttl_hours or platform.settings.token_ttl_hours)
     with platform.db.session() as session:
         operator = security.local_identity(session)
         try:
@@ -168,7 +169,7 @@ def tokens_create(
             operator.actor,
             owner,
             name=name,
-            ttl=timedelta(hours=ttl_hours),
+            ttl=ttl,
             project_id=project_id,
             role=parsed_role,
         )

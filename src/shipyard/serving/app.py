@@ -24,8 +24,9 @@ from shipyard.errors import BadRequest, InvalidInput, NotFound, PayloadTooLarge,
 from shipyard.ids import new_id
 from shipyard.serving.artifacts import LoadedModel
 from shipyard.serving.batching import AdaptiveBatcher
-from shipyard.serving.metrics import MetricsMiddleware, ServingMetrics
-from shipyard.serving.problems import install_problem_handlers
+from shipyard.http_metrics import HTTPMetricsMiddleware
+from shipyard.problems import install_problem_handlers
+from shipyard.serving.metrics import ServingMetrics
 from shipyard.serving.protocol import (
     decode_infer_request,
     decode_instances,
@@ -207,8 +208,8 @@ def create_inference_app(
     app.state.batcher = batcher
     app.state.spool = spool
     app.state.metrics = metrics
-    app.add_middleware(MetricsMiddleware, metrics=metrics)
-    install_problem_handlers(app)
+    app.add_middleware(HTTPMetricsMiddleware, metrics=metrics.http)
+    install_problem_handlers(app, realm="shipyard-serving")
 
     open_routes = APIRouter()
     guarded = APIRouter(dependencies=[Depends(bearer_guard(token))])
