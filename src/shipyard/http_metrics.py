@@ -35,7 +35,9 @@ class HTTPMetrics:
         self.by_method = by_method
         labels = ["method", "route"] if by_method else ["route"]
         self.requests = Counter(requests_name, requests_help, [*labels, "status"], registry=registry)
-        self.latency = Histogram(latency_name, latency_help, labels, buckets=tuple(buckets), registry=registry)
+        self.latency = Histogram(
+            latency_name, latency_help, labels, buckets=tuple(buckets), registry=registry
+        )
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         labels = (method, route) if self.by_method else (route,)

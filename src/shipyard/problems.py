@@ -35,7 +35,9 @@ HTTP_CODES = {
 }
 
 
-def problem_response(error: ShipyardError, instance: str | None = None, *, realm: str = "shipyard") -> JSONResponse:
+def problem_response(
+    error: ShipyardError, instance: str | None = None, *, realm: str = "shipyard"
+) -> JSONResponse:
     """``error`` as problem+json, with ``Retry-After`` (503) or ``WWW-Authenticate`` (401)."""
     headers: dict[str, str] = {}
     if isinstance(error, Overloaded):

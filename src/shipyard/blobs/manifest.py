@@ -26,10 +26,14 @@ def validate_relpath(path: object) -> str:
     if "\\" in path or "\x00" in path:
         raise InvalidInput(f"Manifest path {path!r} contains a backslash or NUL.")
     if path.startswith("/") or PurePosixPath(path).is_absolute() or (len(path) > 1 and path[1] == ":"):
-        raise InvalidInput(f"Manifest path {path!r} is absolute; paths must be relative.")
+        raise InvalidInput(
+            f"Manifest path {path!r} is absolute and escapes the tree; paths must be relative."
+        )
     parts = path.split("/")
-    if any(part in ("", ".", "..") for part in parts):
-        raise InvalidInput(f"Manifest path {path!r} has an empty, '.' or '..' component.")
+    if ".." in parts:
+        raise InvalidInput(f"Manifest path {path!r} escapes the tree through a '..' component.")
+    if any(part in ("", ".") for part in parts):
+        raise InvalidInput(f"Manifest path {path!r} has an empty or '.' component.")
     try:
         path.encode("utf-8")
     except UnicodeEncodeError:

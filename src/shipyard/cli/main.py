@@ -139,7 +139,9 @@ def projects_create(name: str, description: str = "", home: Home = None) -> None
 def tokens_create(
     principal: Annotated[str, typer.Option(help="Who the token is for (created if missing).")] = "admin",
     name: Annotated[str, typer.Option(help="A label for the token.")] = "",
-    ttl_hours: Annotated[int | None, typer.Option(min=1, help="Default: the token_ttl_hours setting.")] = None,
+    ttl_hours: Annotated[
+        int | None, typer.Option(min=1, help="Default: the token_ttl_hours setting.")
+    ] = None,
     project: Annotated[str | None, typer.Option(help="Scope the token to one project.")] = None,
     role: Annotated[str | None, typer.Option(help="Grant (and cap at) viewer, editor or admin.")] = None,
     home: Home = None,

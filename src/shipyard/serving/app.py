@@ -21,11 +21,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 import shipyard
 from shipyard.errors import BadRequest, InvalidInput, NotFound, PayloadTooLarge, Unauthenticated
+from shipyard.http_metrics import HTTPMetricsMiddleware
 from shipyard.ids import new_id
+from shipyard.problems import install_problem_handlers
 from shipyard.serving.artifacts import LoadedModel
 from shipyard.serving.batching import AdaptiveBatcher
-from shipyard.http_metrics import HTTPMetricsMiddleware
-from shipyard.problems import install_problem_handlers
 from shipyard.serving.metrics import ServingMetrics
 from shipyard.serving.protocol import (
     decode_infer_request,

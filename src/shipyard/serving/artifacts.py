@@ -13,69 +13,65 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import blake3
 import numpy as np
 
-from shipyard.errors import MissingDependency, UnsafeArtifact
+from shipyard.blobs import Manifest, ManifestEntry, hash_bytes, verify_tree
+from shipyard.blobs.manifest import validate_relpath
+from shipyard.errors import (
+    CorruptObject,
+    InvalidInput,
+    MissingDependency,
+    NotFound,
+    ShipyardError,
+    UnsafeArtifact,
+)
 from shipyard.serving.signature import Signature
 
 MANIFEST_NAME = "manifest.json"
 SPEC_NAME = "shipyard-model.json"
 PICKLE_SUFFIXES = frozenset({".pkl", ".pickle", ".joblib"})
 FLAVORS = frozenset({"skops", "onnx"})
-_CHUNK = 1 << 20
 
 PredictFn = Callable[[np.ndarray], np.ndarray]
 
 
-def file_digest(path: Path) -> str:
-    """BLAKE3 hex digest of a file, streamed so large artifacts never sit in memory twice."""
-    hasher = blake3.blake3()
-    with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            hasher.update(chunk)
-    return hasher.hexdigest()
+def _unsafe(detail: str, file: object, cause: ShipyardError) -> UnsafeArtifact:
+    """Re-raise a blobs verification error as the UnsafeArtifact serving promises."""
+    extra = {"file": file} if isinstance(file, str) else {}
+    return UnsafeArtifact(f"{detail}: {cause.detail}", **extra)
 
 
-@dataclass(frozen=True, slots=True)
-class ManifestEntry:
-    path: str
-    digest: str
-    size: int
+def _read(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as exc:
+        raise UnsafeArtifact(f"{what} is missing from {path.parent}", file=path.name) from exc
+    except OSError as exc:
+        raise UnsafeArtifact(f"{what} could not be read: {exc}", file=path.name) from exc
 
 
 def _read_json(path: Path, what: str) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise UnsafeArtifact(f"{what} is missing from {path.parent}", file=path.name) from exc
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return json.loads(_read(path, what))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UnsafeArtifact(f"{what} is not valid JSON: {exc}", file=path.name) from exc
 
 
 def _safe_relpath(raw: Any) -> str:
-    """Reject absolute or escaping paths so a manifest cannot point outside its directory."""
-    if not isinstance(raw, str) or not raw:
-        raise UnsafeArtifact(f"manifest.json has an invalid path entry: {raw!r}")
-    rel = PurePosixPath(raw)
-    if rel.is_absolute() or ".." in rel.parts or "\\" in raw:
-        raise UnsafeArtifact(f"manifest.json path escapes the model directory: {raw!r}", file=raw)
-    return rel.as_posix()
+    """Reject absolute or escaping paths so a spec cannot point outside its directory."""
+    try:
+        return validate_relpath(raw)
+    except InvalidInput as exc:
+        raise _unsafe(f"{SPEC_NAME} has an invalid file path", raw, exc) from exc
 
 
 def verify_manifest(model_dir: Path) -> dict[str, ManifestEntry]:
     """Check every listed file's size and digest, and that no unlisted file rides along."""
-    raw = _read_json(model_dir / MANIFEST_NAME, MANIFEST_NAME)
     try:
-        entries = [
-            ManifestEntry(_safe_relpath(f["path"]), str(f["digest"]).lower(), int(f["size"]))
-            for f in raw["files"]
-        ]
-    except (KeyError, TypeError, ValueError) as exc:
-        raise UnsafeArtifact(f"manifest.json is malformed: {exc!r}") from exc
-    by_path = {e.path: e for e in entries}
-    if len(by_path) != len(entries):
-        raise UnsafeArtifact("manifest.json lists a file twice")
+        manifest = Manifest.from_json(_read(model_dir / MANIFEST_NAME, MANIFEST_NAME))
+    except InvalidInput as exc:
+        raise _unsafe(f"{MANIFEST_NAME} is invalid", MANIFEST_NAME, exc) from exc
+    by_path = {entry.path: entry for entry in manifest.files}
 
     on_disk = {
         p.relative_to(model_dir).as_posix()
@@ -86,14 +82,11 @@ def verify_manifest(model_dir: Path) -> dict[str, ManifestEntry]:
     if unlisted:
         raise UnsafeArtifact(f"files not covered by manifest.json: {', '.join(unlisted)}", files=unlisted)
 
-    for entry in entries:
-        path = model_dir / entry.path
-        if not path.is_file() or path.is_symlink():
-            raise UnsafeArtifact(f"{entry.path} is listed in manifest.json but missing", file=entry.path)
-        if path.stat().st_size != entry.size:
-            raise UnsafeArtifact(f"{entry.path} size does not match manifest.json", file=entry.path)
-        if file_digest(path) != entry.digest:
-            raise UnsafeArtifact(f"{entry.path} digest does not match manifest.json", file=entry.path)
+    try:
+        verify_tree(model_dir, manifest)
+    except (CorruptObject, InvalidInput, NotFound) as exc:
+        file = exc.extra.get("path")
+        raise _unsafe(f"{file} digest/size check against manifest.json failed", file, exc) from exc
     return by_path
 
 
@@ -246,7 +239,7 @@ def load_model(model_dir: Path) -> LoadedModel:
         raise UnsafeArtifact(f"{spec.file} is not listed in manifest.json", file=spec.file)
     # Hash the exact bytes we deserialize, so a swap after verify_manifest cannot slip through.
     data = (model_dir / spec.file).read_bytes()
-    if blake3.blake3(data).hexdigest() != entry.digest:
+    if hash_bytes(data) != entry.digest:
         raise UnsafeArtifact(f"{spec.file} changed after verification", file=spec.file)
     if spec.flavor == "skops":
         return _load_skops(spec, data)
