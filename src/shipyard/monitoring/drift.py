@@ -22,8 +22,6 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 import numpy as np
-from scipy import stats
-from scipy.spatial.distance import jensenshannon
 
 from shipyard.errors import InvalidInput
 
@@ -174,6 +172,8 @@ def categorical_psi(reference: np.ndarray, current: np.ndarray) -> float:
 def _numeric_test(ref: np.ndarray, cur: np.ndarray) -> tuple[str, float, float | None, bool]:
     """Both samples must be sorted."""
     if ref.size <= SMALL_SAMPLE_MAX and cur.size <= SMALL_SAMPLE_MAX:
+        from scipy import stats  # ~1 s to import: only when a small-sample test runs
+
         result = stats.ks_2samp(ref, cur)
         p = float(result.pvalue)
         return "ks", float(result.statistic), p, p < P_VALUE_THRESHOLD
@@ -188,9 +188,13 @@ def _categorical_test(ref: np.ndarray, cur: np.ndarray) -> tuple[str, float, flo
     if ref.size <= SMALL_SAMPLE_MAX and cur.size <= SMALL_SAMPLE_MAX:
         if ref_counts.size < 2:  # a single category cannot have shifted
             return "chi2", 0.0, 1.0, False
+        from scipy import stats
+
         result = stats.chi2_contingency(np.vstack([ref_counts, cur_counts]), correction=False)
         p = float(result.pvalue)
         return "chi2", float(result.statistic), p, p < P_VALUE_THRESHOLD
+    from scipy.spatial.distance import jensenshannon
+
     distance = float(jensenshannon(ref_counts / ref.size, cur_counts / cur.size, base=2))
     return "jensenshannon", distance, None, distance > DISTANCE_THRESHOLD
 
