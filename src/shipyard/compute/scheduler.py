@@ -14,7 +14,14 @@ from shipyard.compute.local_executor import LocalExecutor, LocalProcess
 from shipyard.compute.models import Job
 from shipyard.config import job_environment
 from shipyard.platform import Platform
-from shipyard.security import SYSTEM, Project, Role, issue_service_token, record
+from shipyard.security import (
+    SYSTEM,
+    Project,
+    Role,
+    issue_service_token,
+    record,
+    revoke_service_tokens,
+)
 
 log = logging.getLogger("shipyard.scheduler")
 
@@ -37,6 +44,10 @@ def schedule_pass(queued: Sequence[Job], running: Sequence[Job], capacity: Capac
         chosen.append(job)
         free -= need
     return chosen
+
+
+def _job_principal(job_id: str) -> str:
+    return f"job:{job_id}"
 
 
 def _cpus(job: Job) -> float:
@@ -103,7 +114,7 @@ class Scheduler:
             session,
             actor,
             project,
-            f"job:{job.id}",
+            _job_principal(job.id),
             Role.EDITOR,
             timedelta(minutes=self.platform.settings.job_token_ttl_minutes),
         )
@@ -152,6 +163,7 @@ class Scheduler:
             run = session.get(Run, job.run_id) if job.run_id else None
             if run is not None and run.status == "running":
                 finish_run(session, SYSTEM, run, "finished" if code == 0 else "failed")
+            revoke_service_tokens(session, SYSTEM, _job_principal(job.id))
             record(
                 session,
                 SYSTEM,
@@ -163,7 +175,21 @@ class Scheduler:
             )
 
     def _fail(self, job: Job, reason: str) -> None:
+        from sqlalchemy.orm import object_session
+
         job.status, job.error, job.finished_at = "failed", reason, utcnow()
+        session = object_session(job)
+        assert session is not None
+        revoke_service_tokens(session, SYSTEM, _job_principal(job.id))
+        record(
+            session,
+            SYSTEM,
+            "job.fail",
+            object_type="job",
+            object_id=job.id,
+            project_id=job.project_id,
+            detail={"reason": reason},
+        )
 
     def _recover_orphans(self) -> None:
         """Jobs marked running by a previous control plane are lost: mark them failed."""

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from shipyard.blobs import BlobStore
 from shipyard.clock import utcnow
-from shipyard.data import DatasetVersion, read_version
+from shipyard.data import Dataset, DatasetVersion, read_version
 from shipyard.errors import InvalidInput, NotFound
 from shipyard.ids import new_id
 from shipyard.monitoring.drift import drift_report
@@ -42,8 +42,10 @@ def drift_for_deployment(
     reference_columns = {name: table.column(name).to_numpy(zero_copy_only=False) for name in shared}
     current_columns = {name: np.asarray(current[name]) for name in shared}
     report = drift_report(reference_columns, current_columns)
+    dataset = session.get(Dataset, reference.dataset_id)
+    label = f"{dataset.name} v{reference.version}" if dataset else reference.id
     html = render_drift_html(
-        report, reference_columns, current_columns, title=f"Drift: {deployment.name} vs {reference.id}"
+        report, reference_columns, current_columns, title=f"Drift: {deployment.name} vs {label}"
     )
     run = DriftRun(
         id=new_id("drf"),

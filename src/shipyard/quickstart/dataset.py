@@ -30,7 +30,7 @@ def generate_features(
 def label_for(features: dict[str, np.ndarray], seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed + 1)
     score = (
-        -2.0
+        -1.0
         + 3.2 * features["debt_ratio"]
         + 0.9 * features["late_payments"]
         - 0.000018 * features["income"]

@@ -227,6 +227,33 @@ def list_members(session: Session, project: Project) -> list[tuple[Principal, st
     return [(principal, role) for principal, role in rows]
 
 
+def revoke_service_tokens(session: Session, actor: Actor, purpose: str) -> int:
+    """End a job's or deployment's access as soon as its work is done (least privilege)."""
+    principal = session.execute(
+        select(Principal).where(Principal.name == purpose, Principal.kind == "service")
+    ).scalar_one_or_none()
+    if principal is None:
+        return 0
+    now = utcnow()
+    tokens = (
+        session.execute(select(Token).where(Token.principal_id == principal.id, Token.revoked_at.is_(None)))
+        .scalars()
+        .all()
+    )
+    for token in tokens:
+        token.revoked_at = now
+        record(
+            session,
+            actor,
+            "token.revoke",
+            object_type="token",
+            object_id=token.id,
+            project_id=token.project_id,
+            detail={"principal": purpose},
+        )
+    return len(tokens)
+
+
 def issue_service_token(
     session: Session, actor: Actor, project: Project, purpose: str, role: Role, ttl: timedelta
 ) -> IssuedToken:
