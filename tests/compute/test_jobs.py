@@ -37,8 +37,11 @@ def test_job_token_is_scoped_to_its_project_as_editor(client: Client) -> None:
     try:
         with platform.db.session() as session:
             principal = security.get_principal(session, f"job:{job['id']}")
-            tokens = [t for t in security.list_tokens(session, security.local_identity(session))
-                      if t.principal_id == principal.id]
+            tokens = [
+                t
+                for t in security.list_tokens(session, security.local_identity(session))
+                if t.principal_id == principal.id
+            ]
             assert len(tokens) == 1
             assert tokens[0].role == "editor" and tokens[0].project_id is not None
             assert tokens[0].expires_at is not None

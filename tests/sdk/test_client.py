@@ -27,57 +27,50 @@ def _csv(path: Path, rows: int = 300, seed: int = 0) -> Path:
     return path
 
 
-@pytest.fixture
-def local_client(tmp_path: Path):
-    with Client(home=tmp_path / "home", project="demo") as client:
-        client.use_project("demo")
-        yield client
-
-
-def test_dataset_versions_are_content_addressed(local_client: Client, tmp_path: Path) -> None:
-    first = local_client.register_dataset("table", _csv(tmp_path / "a.csv"))
-    again = local_client.register_dataset("table", _csv(tmp_path / "b.csv"))  # same bytes, other file
-    changed = local_client.register_dataset("table", _csv(tmp_path / "c.csv", seed=1))
+def test_dataset_versions_are_content_addressed(client: Client, tmp_path: Path) -> None:
+    first = client.register_dataset("table", _csv(tmp_path / "a.csv"))
+    again = client.register_dataset("table", _csv(tmp_path / "b.csv"))  # same bytes, other file
+    changed = client.register_dataset("table", _csv(tmp_path / "c.csv", seed=1))
     assert first["version"] == 1 and again["id"] == first["id"]
     assert changed["version"] == 2 and changed["digest"] != first["digest"]
     assert first["num_rows"] == 300
     assert [c["name"] for c in first["schema"]] == ["a", "b", "c", "y"]
     assert first["stats"]["a"]["kind"] == "numeric"
-    table = local_client.load_dataset("table", 1)
+    table = client.load_dataset("table", 1)
     assert table.num_rows == 300 and table.column_names == ["a", "b", "c", "y"]
 
 
-def test_parquet_and_csv_of_the_same_table_share_a_version(local_client: Client, tmp_path: Path) -> None:
+def test_parquet_and_csv_of_the_same_table_share_a_version(client: Client, tmp_path: Path) -> None:
     import pyarrow.parquet as pq
 
     csv_path = _csv(tmp_path / "a.csv")
     pq.write_table(pacsv.read_csv(csv_path), tmp_path / "a.parquet")
-    first = local_client.register_dataset("t", csv_path)
-    second = local_client.register_dataset("t", tmp_path / "a.parquet")
+    first = client.register_dataset("t", csv_path)
+    second = client.register_dataset("t", tmp_path / "a.parquet")
     assert second["id"] == first["id"]
 
 
-def test_bad_dataset_files_are_refused(local_client: Client, tmp_path: Path) -> None:
+def test_bad_dataset_files_are_refused(client: Client, tmp_path: Path) -> None:
     (tmp_path / "empty.csv").write_text("a,b\n")
     with pytest.raises(InvalidInput, match="no rows"):
-        local_client.register_dataset("t", tmp_path / "empty.csv")
+        client.register_dataset("t", tmp_path / "empty.csv")
     (tmp_path / "dup.csv").write_text("a,a\n1,2\n")
     with pytest.raises(InvalidInput, match="duplicate"):
-        local_client.register_dataset("t", tmp_path / "dup.csv")
+        client.register_dataset("t", tmp_path / "dup.csv")
     with pytest.raises(InvalidInput, match="no such file"):
-        local_client.register_dataset("t", tmp_path / "missing.csv")
+        client.register_dataset("t", tmp_path / "missing.csv")
 
 
-def test_runs_params_metrics_and_lineage(local_client: Client, tmp_path: Path) -> None:
-    version = local_client.register_dataset("table", _csv(tmp_path / "a.csv"))
-    with local_client.start_run("exp", "first") as run:
+def test_runs_params_metrics_and_lineage(client: Client, tmp_path: Path) -> None:
+    version = client.register_dataset("table", _csv(tmp_path / "a.csv"))
+    with client.start_run("exp", "first") as run:
         run.use_dataset(version["id"])
         run.log_params({"C": 1.0, "solver": "lbfgs"})
         for step in range(3):
             run.log_metric("loss", 1.0 / (step + 1), step=step)
         with pytest.raises(Conflict):
             run.log_params({"C": 2.0})  # parameters are immutable
-    info = local_client.get_run(run.id)
+    info = client.get_run(run.id)
     assert info["status"] == "finished"
     assert info["params"] == {"C": "1.0", "solver": "lbfgs"}
     assert info["metrics"]["loss"] == pytest.approx(1 / 3)
@@ -86,19 +79,19 @@ def test_runs_params_metrics_and_lineage(local_client: Client, tmp_path: Path) -
         run.log_metric("late", 1.0)  # an ended run takes no more metrics
 
 
-def test_failed_block_marks_the_run_failed(local_client: Client) -> None:
-    with pytest.raises(RuntimeError), local_client.start_run() as run:
+def test_failed_block_marks_the_run_failed(client: Client) -> None:
+    with pytest.raises(RuntimeError), client.start_run() as run:
         raise RuntimeError("training blew up")
-    assert local_client.get_run(run.id)["status"] == "failed"
+    assert client.get_run(run.id)["status"] == "failed"
 
 
-def test_model_registration_records_lineage_and_refuses_pickle(local_client: Client, tmp_path: Path) -> None:
-    version = local_client.register_dataset("table", _csv(tmp_path / "a.csv"))
-    table = local_client.load_dataset("table")
+def test_model_registration_records_lineage_and_refuses_pickle(client: Client, tmp_path: Path) -> None:
+    version = client.register_dataset("table", _csv(tmp_path / "a.csv"))
+    table = client.load_dataset("table")
     x = np.column_stack([table.column(n).to_numpy() for n in FEATURES])
     model = LogisticRegression().fit(x, table.column("y").to_numpy())
-    with local_client.start_run() as run:
-        registered = local_client.log_model(
+    with client.start_run() as run:
+        registered = client.log_model(
             model,
             "clf",
             feature_names=FEATURES,
@@ -109,32 +102,78 @@ def test_model_registration_records_lineage_and_refuses_pickle(local_client: Cli
     assert registered["version"] == 1 and registered["flavor"] == "skops"
     assert registered["run_id"] == run.id and registered["dataset_version_id"] == version["id"]
     assert [i["name"] for i in registered["signature"]["inputs"]] == FEATURES
-    assert local_client.model_version("clf", "latest")["id"] == registered["id"]
+    assert client.model_version("clf", "latest")["id"] == registered["id"]
 
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "model.pkl").write_bytes(b"\x80\x04K\x01.")
     (bad / "shipyard-model.json").write_text('{"flavor": "skops", "file": "model.pkl"}')
     with pytest.raises(UnsafeArtifact, match="pickle"):
-        local_client.register_model_dir("clf", bad)
+        client.register_model_dir("clf", bad)
     with pytest.raises(NotFound):
-        local_client.log_model(model, "clf", feature_names=FEATURES, run_id="run_missing")
-    assert local_client.model_version("clf")["version"] == 1  # nothing half-registered
+        client.log_model(model, "clf", feature_names=FEATURES, run_id="run_missing")
+    assert client.model_version("clf")["version"] == 1  # nothing half-registered
 
 
-def test_embedded_jobs_run_as_subprocesses(local_client: Client) -> None:
-    ok = local_client.submit_job([sys.executable, "-c", "print('hello from the job')"], name="hello")
-    finished = local_client.wait_job(ok["id"], timeout=60)
+def test_jobs_run_as_subprocesses(client: Client) -> None:
+    ok = client.submit_job([sys.executable, "-c", "print('hello from the job')"], name="hello")
+    finished = client.wait_job(ok["id"], timeout=60)
     assert finished["status"] == "succeeded" and finished["exit_code"] == 0
-    assert "hello from the job" in local_client.job_logs(ok["id"])
-    assert local_client.get_run(finished["run_id"])["status"] == "finished"
+    assert "hello from the job" in client.job_logs(ok["id"])
+    assert client.get_run(finished["run_id"])["status"] == "finished"
 
-    bad = local_client.submit_job([sys.executable, "-c", "import sys; sys.exit(3)"], name="fails")
+    bad = client.submit_job([sys.executable, "-c", "import sys; sys.exit(3)"], name="fails")
     with pytest.raises(JobFailed, match="exited with code 3"):
-        local_client.wait_job(bad["id"], timeout=60)
-    assert local_client.get_job(bad["id"])["exit_code"] == 3
+        client.wait_job(bad["id"], timeout=60)
+    assert client.get_job(bad["id"])["exit_code"] == 3
 
 
-def test_job_environment_cannot_override_shipyard_variables(local_client: Client) -> None:
+def test_job_environment_cannot_override_shipyard_variables(client: Client) -> None:
     with pytest.raises(InvalidInput, match="SHIPYARD_TOKEN"):
-        local_client.submit_job(["true"], env={"SHIPYARD_TOKEN": "forged"})
+        client.submit_job(["true"], env={"SHIPYARD_TOKEN": "forged"})
+
+
+@pytest.mark.slow
+def test_deploy_predict_and_drift(client: Client, tmp_path: Path) -> None:
+    import time
+
+    import httpx
+
+    version = client.register_dataset("table", _csv(tmp_path / "a.csv", rows=600))
+    table = client.load_dataset("table")
+    x = np.column_stack([table.column(n).to_numpy() for n in FEATURES])
+    model = LogisticRegression().fit(x, table.column("y").to_numpy())
+    client.log_model(model, "clf", feature_names=FEATURES, dataset_version_id=version["id"])
+    client.deploy("live", "clf")
+    with pytest.raises(InvalidInput, match="served no predictions"):
+        client.drift("live")
+    deployment = client.get_deployment("live")
+    assert deployment["status"] == "running"
+
+    shifted = np.random.default_rng(5).normal(loc=[3.0, 0.0, 0.0], size=(200, 3))
+    body = {
+        "inputs": [
+            {
+                "name": "input",
+                "shape": list(shifted.shape),
+                "datatype": "FP64",
+                "data": shifted.ravel().tolist(),
+            }
+        ]
+    }
+    response = httpx.post(f"{deployment['url']}/v2/models/clf/infer", json=body, timeout=10)
+    assert response.status_code == 200, response.text
+    assert response.json()["outputs"][0]["shape"] == [200]
+
+    time.sleep(0.5)  # the server's prediction log is flushed by a background thread
+    report = client.drift("live")
+    verdicts = {c["column"]: c["drifted"] for c in report["report"]["columns"]}
+    assert verdicts == {"a": True, "b": False, "c": False}  # only "a" was shifted; "y" is not an input
+    assert report["current_rows"] == 200
+
+    assert client.stop_deployment("live")["status"] == "stopped"
+    deadline = time.monotonic() + 10
+    with pytest.raises(httpx.TransportError):
+        while time.monotonic() < deadline:
+            httpx.get(f"{deployment['url']}/v2/health/live", timeout=1)
+            time.sleep(0.1)

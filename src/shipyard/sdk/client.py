@@ -172,6 +172,9 @@ class Client:
     def deploy(self, name: str, model: str, version: int | str = "latest") -> dict[str, Any]:
         return self._backend.deploy(self.project, name, model, str(version))
 
+    def get_deployment(self, name: str) -> dict[str, Any]:
+        return self._backend.get_deployment(self.project, name)
+
     def stop_deployment(self, name: str) -> dict[str, Any]:
         return self._backend.stop_deployment(self.project, name)
 

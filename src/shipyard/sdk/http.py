@@ -153,6 +153,9 @@ class HttpBackend:
             json={"name": name, "model": model, "version": str(version)},
         )
 
+    def get_deployment(self, project: str, name: str) -> dict[str, Any]:
+        return self._call("GET", f"/projects/{project}/deployments/{name}")
+
     def stop_deployment(self, project: str, name: str) -> dict[str, Any]:
         return self._call("DELETE", f"/projects/{project}/deployments/{name}")
 

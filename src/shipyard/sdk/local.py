@@ -193,6 +193,12 @@ class LocalBackend:
             )
             return serializers.deployment(deployment)
 
+    def get_deployment(self, project: str, name: str) -> dict[str, Any]:
+        with self.platform.db.session() as session:
+            return serializers.deployment(
+                serving.get_deployment(session, self._project(session, project), name)
+            )
+
     def stop_deployment(self, project: str, name: str) -> dict[str, Any]:
         with self.platform.db.session() as session:
             proj = self._project(session, project, Role.EDITOR)
