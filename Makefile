@@ -30,8 +30,21 @@ lint: $(STAMP_DEV)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 
-bench: $(STAMP_DEV)
-	for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+# Peer tools live in their own venv so their pins never touch the project's environment.
+PEERS := .venv-peers
+STAMP_PEERS := $(PEERS)/.installed
+
+$(STAMP_PEERS):
+	$(PYTHON) -m venv $(PEERS)
+	$(PEERS)/bin/python -m pip install --quiet --upgrade pip
+	$(PEERS)/bin/python -m pip install --quiet mlflow evidently "pandas<3"
+	touch $@
+
+bench: $(STAMP_DEV) $(STAMP_PEERS)
+	$(BIN)/python benchmarks/bench_tracking.py --peer-python $(PEERS)/bin/python
+	$(BIN)/python benchmarks/bench_drift.py --peer-python $(PEERS)/bin/python
+	$(BIN)/python benchmarks/bench_blobs.py
+	$(BIN)/python benchmarks/bench_serving.py
 
 clean:
-	rm -rf $(VENV) .quickstart .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(PEERS) .quickstart .pytest_cache .ruff_cache

@@ -2,20 +2,19 @@
 
 Run: ``.venv/bin/python benchmarks/bench_serving.py [--requests 2000]``. Trains a small
 LogisticRegression, materializes a verified model directory, starts
-``python -m shipyard.serving`` on a free port and drives it with async httpx clients. If
-``bentoml`` is importable, a comparable BentoML service is measured the same way.
+``python -m shipyard.serving`` on a free port and drives it with async httpx clients. With
+``--peer-python`` naming an interpreter that has ``bentoml``, a comparable BentoML service
+(same skops model, adaptive batching on) is measured the same way.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import json
 import re
 import socket
 import subprocess
-import sys
 import tempfile
 import textwrap
 import time
@@ -201,13 +200,15 @@ class Iris:
 """
 
 
-def bench_bentoml(root: Path, model_dir: Path, X: np.ndarray, n: int, levels: list[int]) -> list[Result]:
+def bench_bentoml(
+    root: Path, model_dir: Path, X: np.ndarray, n: int, levels: list[int], python: str
+) -> list[Result]:
     service_dir = root / "bento"
     service_dir.mkdir()
     source = BENTO_SERVICE.format(path=str(model_dir / "model.skops"))
     (service_dir / "service.py").write_text(textwrap.dedent(source))
     port = free_port()
-    cmd = [sys.executable, "-m", "bentoml", "serve", "service:Iris", "--port", str(port)]
+    cmd = [python, "-m", "bentoml", "serve", "service:Iris", "--port", str(port)]
     process = subprocess.Popen(cmd, cwd=service_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     results = []
@@ -223,9 +224,13 @@ def bench_bentoml(root: Path, model_dir: Path, X: np.ndarray, n: int, levels: li
                 raise RuntimeError("BentoML service did not become ready")
             time.sleep(0.2)
         rows = X.tolist()
-        for level in levels:
-            body = lambda i: {"instances": [rows[i % len(rows)]]}  # noqa: E731
-            results.append(asyncio.run(drive(f"{base}/predict", body, n, level, "bentoml")))
+
+        def body(i: int) -> dict[str, Any]:
+            return {"instances": [rows[i % len(rows)]]}
+
+        for client, driver in (("httpx", drive), ("raw socket", drive_raw)):
+            for level in levels:
+                results.append(asyncio.run(driver(f"{base}/predict", body, n, level, f"bentoml ({client})")))
     finally:
         process.terminate()
         process.wait(10)
@@ -236,16 +241,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16])
+    parser.add_argument("--peer-python", default=None, help="An interpreter with bentoml installed.")
     args = parser.parse_args()
     console = Console(width=110)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         model_dir, X = build_model_dir(root)
         results = bench_shipyard(model_dir, X, args.requests, args.concurrency)
-        if importlib.util.find_spec("bentoml") is not None:
-            results += bench_bentoml(root, model_dir, X, args.requests, args.concurrency)
+        if args.peer_python:
+            results += bench_bentoml(root, model_dir, X, args.requests, args.concurrency, args.peer_python)
         else:
-            console.print("peer bentoml not installed")
+            console.print("peer bentoml not given (--peer-python); BentoML side skipped")
 
     table = Table(title=f"Inference serving: {args.requests} single-row requests per level")
     for column in ("server", "concurrency", "req/s", "p50 ms", "p99 ms", "errors", "batching"):
