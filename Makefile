@@ -29,6 +29,7 @@ test: $(STAMP_DEV)
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy src
 
 # Peer tools live in their own venv so their pins never touch the project's environment.
 PEERS := .venv-peers

@@ -73,7 +73,8 @@ def install_problem_handlers(app: FastAPI, *, realm: str) -> None:
             for err in exc.errors()
         ]
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
-        detail = f"{'.'.join(first['loc'])}: {first['msg']}" if first["loc"] else first["msg"]
+        where, message = ".".join(first["loc"]), str(first["msg"])
+        detail = f"{where}: {message}" if where else message
         return respond(InvalidInput(detail, errors=errors), request)
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:

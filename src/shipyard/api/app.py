@@ -13,6 +13,7 @@ from shipyard import __version__
 from shipyard.api.limits import BodyLimitMiddleware
 from shipyard.api.problems import install_problem_handlers
 from shipyard.api.routes import compute, data, projects, registry, serving, system, tracking
+from shipyard.compute.scheduler import Capacity, Scheduler
 from shipyard.http_metrics import HTTPMetrics, HTTPMetricsMiddleware
 from shipyard.platform import Platform
 
@@ -64,7 +65,5 @@ def create_app(platform: Platform, *, public_url: str | None = None, run_schedul
     return app
 
 
-def _make_scheduler(platform: Platform, public_url: str | None) -> object:
-    from shipyard.compute.scheduler import Capacity, Scheduler
-
+def _make_scheduler(platform: Platform, public_url: str | None) -> Scheduler:
     return Scheduler(platform, public_url, Capacity(cpus=float(os.cpu_count() or 1)))

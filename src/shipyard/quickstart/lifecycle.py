@@ -208,8 +208,8 @@ def _print_summary(summary: Summary, home: Path) -> None:
     for key, value in summary.rows.items():
         results.add_row(key, value)
     drift = Table(title="Drift verdicts (served vs training)")
-    for column in ("column", "method", "statistic", "PSI", "verdict"):
-        drift.add_column(column)
+    for heading in ("column", "method", "statistic", "PSI", "verdict"):
+        drift.add_column(heading)
     for column in summary.drift:
         drift.add_row(
             column["column"],

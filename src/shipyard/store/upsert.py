@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 T = TypeVar("T")
 
 
-def get_or_create(session: Session, query: Select[tuple[T]], make: Callable[[], T]) -> T:
+def get_or_create(session: Session, query: Select[T], make: Callable[[], T]) -> T:
     """Return the row ``query`` finds, else insert ``make()``; a concurrent insert wins cleanly."""
     found = session.execute(query).scalar_one_or_none()
     if found is not None:
