@@ -41,11 +41,21 @@ $(STAMP_PEERS):
 	$(PEERS)/bin/python -m pip install --quiet mlflow evidently "pandas<3"
 	touch $@
 
-bench: $(STAMP_DEV) $(STAMP_PEERS)
+# BentoML gets a venv of its own, so neither peer's pins constrain the other's.
+BENTO := .venv-bento
+STAMP_BENTO := $(BENTO)/.installed
+
+$(STAMP_BENTO):
+	$(PYTHON) -m venv $(BENTO)
+	$(BENTO)/bin/python -m pip install --quiet --upgrade pip
+	$(BENTO)/bin/python -m pip install --quiet bentoml scikit-learn skops
+	touch $@
+
+bench: $(STAMP_DEV) $(STAMP_PEERS) $(STAMP_BENTO)
 	$(BIN)/python benchmarks/bench_tracking.py --peer-python $(PEERS)/bin/python
 	$(BIN)/python benchmarks/bench_drift.py --peer-python $(PEERS)/bin/python
 	$(BIN)/python benchmarks/bench_blobs.py
-	$(BIN)/python benchmarks/bench_serving.py
+	$(BIN)/python benchmarks/bench_serving.py --peer-python $(BENTO)/bin/python
 
 clean:
-	rm -rf $(VENV) $(PEERS) .quickstart .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(PEERS) $(BENTO) .quickstart .pytest_cache .ruff_cache

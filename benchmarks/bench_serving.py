@@ -268,6 +268,25 @@ def main() -> None:
             r.note,
         )
     console.print(table)
+    print_ratios(console, results)
+
+
+def print_ratios(console: Console, results: list[Result]) -> None:
+    """Throughput of shipyard over the peer for each client and concurrency both ran."""
+    peers = {
+        (r.server.replace("bentoml", "shipyard"), r.concurrency): r for r in results if "bentoml" in r.server
+    }
+    if not peers:
+        return
+    ratios = Table(title="shipyard / bentoml throughput")
+    for column in ("client", "concurrency", "ratio"):
+        ratios.add_column(column, justify="left" if column == "client" else "right")
+    for r in results:
+        peer = peers.get((r.server, r.concurrency))
+        if peer is not None:
+            client = r.server.removeprefix("shipyard ").strip("()")
+            ratios.add_row(client, str(r.concurrency), f"{r.throughput / peer.throughput:.2f}x")
+    console.print(ratios)
 
 
 if __name__ == "__main__":

@@ -66,10 +66,11 @@ class Client:
     def create_project(self, name: str, description: str = "") -> dict[str, Any]:
         return self._backend.create_project(name, description)
 
-    def use_project(self, name: str, *, create: bool = True) -> dict[str, Any]:
-        project = self._backend.ensure_project(name) if create else self._backend.list_projects()
+    def use_project(self, name: str) -> dict[str, Any]:
+        """Work in ``name`` from now on, creating it (with you as its admin) if it is new."""
+        project = self._backend.ensure_project(name)
         self.project = name
-        return project if isinstance(project, dict) else {"name": name}
+        return project
 
     # -- data
     def register_dataset(self, name: str, path: Path | str, *, format: str | None = None) -> dict[str, Any]:
