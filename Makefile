@@ -39,6 +39,8 @@ $(STAMP_PEERS):
 	$(PYTHON) -m venv $(PEERS)
 	$(PEERS)/bin/python -m pip install --quiet --upgrade pip
 	$(PEERS)/bin/python -m pip install --quiet mlflow evidently "pandas<3"
+	$(PYTHON) -m venv $(PEERS)-dvc
+	$(PEERS)-dvc/bin/python -m pip install --quiet dvc
 	touch $@
 
 # BentoML gets a venv of its own, so neither peer's pins constrain the other's.
@@ -54,8 +56,8 @@ $(STAMP_BENTO):
 bench: $(STAMP_DEV) $(STAMP_PEERS) $(STAMP_BENTO)
 	$(BIN)/python benchmarks/bench_tracking.py --peer-python $(PEERS)/bin/python
 	$(BIN)/python benchmarks/bench_drift.py --peer-python $(PEERS)/bin/python
-	$(BIN)/python benchmarks/bench_blobs.py
+	$(BIN)/python benchmarks/bench_blobs.py --peer-python $(PEERS)-dvc/bin/python
 	$(BIN)/python benchmarks/bench_serving.py --peer-python $(BENTO)/bin/python
 
 clean:
-	rm -rf $(VENV) $(PEERS) $(BENTO) .quickstart .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(PEERS) $(PEERS)-dvc $(BENTO) .quickstart .pytest_cache .ruff_cache

@@ -11,6 +11,7 @@ import io
 import os
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -24,6 +25,8 @@ from shipyard.errors import CorruptObject, InvalidInput, NotFound
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
+
+TREE_WORKERS = 16
 
 
 class VerifyingReader(io.RawIOBase):
@@ -205,11 +208,19 @@ class BlobStore:
         directory = Path(directory)
         if not directory.is_dir():
             raise NotFound(f"Directory {directory} does not exist.")
-        entries = []
-        for relpath, path in iter_tree_files(directory):
+        files = list(iter_tree_files(directory))
+        for relpath, _ in files:
             validate_relpath(relpath)
+
+        def put(item: tuple[str, Path]) -> ManifestEntry:
+            relpath, path = item
             digest = self.put_file(path)
-            entries.append(ManifestEntry(path=relpath, digest=digest, size=self.backend.size(digest)))
+            return ManifestEntry(path=relpath, digest=digest, size=self.backend.size(digest))
+
+        # Each new object waits on its own fsyncs; overlapping them lets the filesystem
+        # commit many in one journal flush (several times faster for folders of small files).
+        with ThreadPoolExecutor(max_workers=TREE_WORKERS) as pool:
+            entries = list(pool.map(put, files))
         return self.put_bytes(Manifest(files=tuple(entries)).to_json())
 
     def get_manifest(self, digest: str) -> Manifest:
