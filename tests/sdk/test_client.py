@@ -165,8 +165,16 @@ def test_deploy_predict_and_drift(client: Client, tmp_path: Path) -> None:
     assert response.status_code == 200, response.text
     assert response.json()["outputs"][0]["shape"] == [200]
 
-    time.sleep(0.5)  # the server's prediction log is flushed by a background thread
-    report = client.drift("live")
+    deadline = time.monotonic() + 15
+    while True:  # the server's prediction log is flushed by a background thread
+        try:
+            report = client.drift("live")
+            if report["current_rows"] == 200 or time.monotonic() > deadline:
+                break
+        except InvalidInput:
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(0.2)
     verdicts = {c["column"]: c["drifted"] for c in report["report"]["columns"]}
     assert verdicts == {"a": True, "b": False, "c": False}  # only "a" was shifted; "y" is not an input
     assert report["current_rows"] == 200

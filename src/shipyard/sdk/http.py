@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import json
 import tarfile
+import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import httpx
 
@@ -134,13 +134,16 @@ class HttpBackend:
             params["run_id"] = run_id
         if dataset_version_id:
             params["dataset_version_id"] = dataset_version_id
-        return self._call(
-            "POST",
-            f"/projects/{project}/models/{name}/versions",
-            content=_tar(directory),
-            params=params,
-            headers={"Content-Type": "application/x-tar"},
-        )
+        with tempfile.TemporaryFile(prefix="shipyard-model-") as archive:
+            _tar(directory, archive)
+            archive.seek(0)
+            return self._call(
+                "POST",
+                f"/projects/{project}/models/{name}/versions",
+                content=archive,  # streamed from disk: model files can be gigabytes
+                params=params,
+                headers={"Content-Type": "application/x-tar"},
+            )
 
     def model_version(self, project: str, name: str, version: str) -> dict[str, Any]:
         return self._call("GET", f"/projects/{project}/models/{name}/versions/{version}")
@@ -167,13 +170,11 @@ class HttpBackend:
         )
 
 
-def _tar(directory: Path) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
+def _tar(directory: Path, archive: BinaryIO) -> None:
+    with tarfile.open(fileobj=archive, mode="w") as tar:
         for path in sorted(directory.rglob("*")):
             if path.is_file():
                 tar.add(path, arcname=str(path.relative_to(directory)))
-    return buffer.getvalue()
 
 
 def _problem_to_error(response: httpx.Response) -> ShipyardError:
