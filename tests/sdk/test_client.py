@@ -144,11 +144,12 @@ def test_deploy_predict_and_drift(client: Client, tmp_path: Path) -> None:
     x = np.column_stack([table.column(n).to_numpy() for n in FEATURES])
     model = LogisticRegression().fit(x, table.column("y").to_numpy())
     client.log_model(model, "clf", feature_names=FEATURES, dataset_version_id=version["id"])
-    client.deploy("live", "clf")
+    created = client.deploy("live", "clf")
+    headers = {"Authorization": f"Bearer {created['token']}"}
     with pytest.raises(InvalidInput, match="served no predictions"):
         client.drift("live")
     deployment = client.get_deployment("live")
-    assert deployment["status"] == "running"
+    assert deployment["status"] == "running" and "token" not in deployment  # shown once, at creation
 
     shifted = np.random.default_rng(5).normal(loc=[3.0, 0.0, 0.0], size=(200, 3))
     body = {
@@ -161,7 +162,9 @@ def test_deploy_predict_and_drift(client: Client, tmp_path: Path) -> None:
             }
         ]
     }
-    response = httpx.post(f"{deployment['url']}/v2/models/clf/infer", json=body, timeout=10)
+    infer_url = f"{deployment['url']}/v2/models/clf/infer"
+    assert httpx.post(infer_url, json=body, timeout=10).status_code == 401  # no token, no predictions
+    response = httpx.post(infer_url, json=body, headers=headers, timeout=10)
     assert response.status_code == 200, response.text
     assert response.json()["outputs"][0]["shape"] == [200]
 

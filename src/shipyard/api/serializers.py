@@ -100,8 +100,9 @@ def model_version(v: Any, model_name: str) -> dict[str, Any]:
     }
 
 
-def deployment(d: Any) -> dict[str, Any]:
-    return {
+def deployment(d: Any, token: str | None = None) -> dict[str, Any]:
+    """``token`` is passed only in the response that creates the deployment."""
+    body = {
         "id": d.id,
         "name": d.name,
         "model_version_id": d.model_version_id,
@@ -111,6 +112,9 @@ def deployment(d: Any) -> dict[str, Any]:
         "created_at": _ts(d.created_at),
         "updated_at": _ts(d.updated_at),
     }
+    if token is not None:
+        body["token"] = token
+    return body
 
 
 def drift_run(d: Any) -> dict[str, Any]:

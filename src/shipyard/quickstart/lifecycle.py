@@ -87,7 +87,7 @@ def run_quickstart(home: Path, *, rows: int = 5000) -> Summary:
         _done(progress, stage)
 
         stage = progress.add_task(f"serving: send {PREDICTIONS} predictions over HTTP", total=PREDICTIONS)
-        latencies = _send_predictions(deployment["url"], progress, stage)
+        latencies = _send_predictions(deployment["url"], deployment["token"], progress, stage)
         summary.rows["predictions"] = f"{PREDICTIONS} (one row each, OIP v2)"
         summary.rows["latency p50"] = f"{np.percentile(latencies, 50) * 1000:.2f} ms"
         summary.rows["latency p99"] = f"{np.percentile(latencies, 99) * 1000:.2f} ms"
@@ -110,12 +110,12 @@ def run_quickstart(home: Path, *, rows: int = 5000) -> Summary:
     return summary
 
 
-def _send_predictions(url: str, progress: Progress, stage: Any) -> np.ndarray:
+def _send_predictions(url: str, token: str, progress: Progress, stage: Any) -> np.ndarray:
     """Served traffic comes from a shifted population (higher income, more late payments)."""
     features = generate_features(PREDICTIONS, seed=99, income_shift=1.6, late_shift=1.0)
     matrix = np.column_stack([features[name] for name in FEATURES])
     latencies = np.empty(PREDICTIONS)
-    with httpx.Client(base_url=url, timeout=10) as http:
+    with httpx.Client(base_url=url, timeout=10, headers={"Authorization": f"Bearer {token}"}) as http:
         for index, row in enumerate(matrix):
             body = {
                 "inputs": [

@@ -182,7 +182,7 @@ class LocalBackend:
         with self.platform.db.session() as session:
             proj = self._project(session, project, Role.EDITOR)
             found = registry.get_version(session, proj, model, _ref(version))
-            deployment = serving.create_deployment(
+            deployment, token = serving.create_deployment(
                 session,
                 self.platform.blobs,
                 self._actor,
@@ -191,7 +191,7 @@ class LocalBackend:
                 found,
                 root=self.platform.settings.home / "deployments",
             )
-            return serializers.deployment(deployment)
+            return serializers.deployment(deployment, token)
 
     def get_deployment(self, project: str, name: str) -> dict[str, Any]:
         with self.platform.db.session() as session:

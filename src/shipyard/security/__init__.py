@@ -30,6 +30,7 @@ from shipyard.security.service import (
     set_member,
     validate_name,
 )
+from shipyard.security.tokens import generate_token, hash_token
 
 __all__ = [
     "SYSTEM",
@@ -49,7 +50,9 @@ __all__ = [
     "create_project",
     "effective_role",
     "ensure_project",
+    "generate_token",
     "get_principal",
+    "hash_token",
     "issue_service_token",
     "issue_token",
     "list_members",

@@ -16,7 +16,7 @@ from shipyard.clock import utcnow
 from shipyard.errors import Conflict, NotFound
 from shipyard.ids import new_id
 from shipyard.registry import ModelVersion, RegisteredModel, materialize
-from shipyard.security import Actor, Project, record, validate_name
+from shipyard.security import Actor, Project, generate_token, hash_token, record, validate_name
 from shipyard.serving.models import Deployment
 
 
@@ -32,23 +32,32 @@ def create_deployment(
     host: str = "127.0.0.1",
     port: int | None = None,
     ready_timeout: float = 60.0,
-) -> Deployment:
-    """Start a server process for ``version`` and wait until it answers ready."""
+) -> tuple[Deployment, str]:
+    """Start a server process for ``version``, wait until it is ready, and return it with its token.
+
+    The server accepts only that bearer token (its health routes excepted). The secret is
+    returned this once; the database keeps its hash. Deploying an existing name again
+    replaces the stopped server and keeps the deployment's id and history.
+    """
     from shipyard.serving.process import start_server_process, wait_until_ready
 
     validate_name("deployment", name)
     existing = _find(session, project, name)
     if existing is not None and existing.status == "running" and _alive(existing.pid):
         raise Conflict(f"deployment {name!r} is already running; stop it first")
-    deployment_id = new_id("dep")
-    workdir = root / deployment_id
     model = session.get(RegisteredModel, version.model_id)
     assert model is not None
+    now = utcnow()
+    deployment = existing or Deployment(
+        id=new_id("dep"), project_id=project.id, name=name, created_at=now, created_by=actor.principal_id
+    )
+    workdir = root / deployment.id / new_id("rev")
     model_dir = materialize(blobs, version, workdir / "model")
     spool_dir = workdir / "spool"
     port = port or free_port(host)
+    secret = generate_token()
     process = start_server_process(
-        model_dir, port=port, host=host, spool_dir=spool_dir, log_path=workdir / "server.log"
+        model_dir, port=port, host=host, spool_dir=spool_dir, token=secret, log_path=workdir / "server.log"
     )
     url = f"http://{host}:{port}"
     try:
@@ -56,23 +65,12 @@ def create_deployment(
     except Exception:
         _terminate(process.pid)
         raise
-    now = utcnow()
-    if existing is not None:
-        session.delete(existing)
-        session.flush()
-    deployment = Deployment(
-        id=deployment_id,
-        project_id=project.id,
-        name=name,
-        model_version_id=version.id,
-        status="running",
-        url=url,
-        port=port,
-        pid=process.pid,
-        spool_dir=str(spool_dir),
-        created_at=now,
-        updated_at=now,
-        created_by=actor.principal_id,
+    deployment.model_version_id = version.id
+    deployment.status, deployment.url, deployment.port, deployment.pid = "running", url, port, process.pid
+    deployment.spool_dir, deployment.token_hash, deployment.updated_at = (
+        str(spool_dir),
+        hash_token(secret),
+        now,
     )
     session.add(deployment)
     session.flush()
@@ -85,7 +83,7 @@ def create_deployment(
         project_id=project.id,
         detail={"name": name, "model": model.name, "version": version.version, "url": url},
     )
-    return deployment
+    return deployment, secret
 
 
 def stop_deployment(session: Session, actor: Actor, project: Project, name: str) -> Deployment:

@@ -23,6 +23,7 @@ class Deployment(Base):
     port: Mapped[int | None] = mapped_column(Integer)
     pid: Mapped[int | None] = mapped_column(Integer)
     spool_dir: Mapped[str | None] = mapped_column(String(1000))
+    token_hash: Mapped[str | None] = mapped_column(String(64))  # the server's bearer token, hashed
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str | None] = mapped_column(String(40))

@@ -42,7 +42,7 @@ async def create_deployment(project: str, body: DeploymentIn, ctx: Writer) -> di
 def _deploy(ctx: Context, body: DeploymentIn) -> dict[str, Any]:
     with ctx.session() as session:
         version = registry.get_version(session, ctx.proj, body.model, _version_ref(body.version))
-        deployment = serving.create_deployment(
+        deployment, token = serving.create_deployment(
             session,
             ctx.platform.blobs,
             ctx.identity.actor,
@@ -51,7 +51,7 @@ def _deploy(ctx: Context, body: DeploymentIn) -> dict[str, Any]:
             version,
             root=ctx.platform.settings.home / "deployments",
         )
-        return serializers.deployment(deployment)
+        return serializers.deployment(deployment, token)
 
 
 @router.get("/projects/{project}/deployments")

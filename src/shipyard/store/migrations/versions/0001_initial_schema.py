@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 18:16:10.749608
+Create Date: 2026-11-25 19:02:15.843458
 """
 
 from collections.abc import Sequence
@@ -349,6 +349,7 @@ def upgrade() -> None:
         sa.Column("port", sa.Integer(), nullable=True),
         sa.Column("pid", sa.Integer(), nullable=True),
         sa.Column("spool_dir", sa.String(length=1000), nullable=True),
+        sa.Column("token_hash", sa.String(length=64), nullable=True),
         sa.Column("created_at", shipyard.store.base.UTCDateTime(), nullable=False),
         sa.Column("updated_at", shipyard.store.base.UTCDateTime(), nullable=False),
         sa.Column("created_by", sa.String(length=40), nullable=True),
