@@ -26,7 +26,8 @@ def open_platform(settings: Settings, *, migrate: bool = True) -> Platform:
     """Open state under ``settings.home``; migrations run on every start (no-op when current)."""
     from shipyard.blobs import open_blob_store
 
-    settings.home.mkdir(parents=True, exist_ok=True)
+    # Owner-only: the folder holds the database, every stored byte and the admin token.
+    settings.home.mkdir(mode=0o700, parents=True, exist_ok=True)
     db = Database(settings.resolved_database_url)
     if migrate:
         db.upgrade()

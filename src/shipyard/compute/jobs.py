@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session
 
 from shipyard.clock import utcnow
 from shipyard.compute.models import Job
-from shipyard.errors import InvalidInput, NotFound
+from shipyard.errors import InvalidInput
 from shipyard.ids import new_id
 from shipyard.security import Actor, Project, record
+from shipyard.store import get_in_project
 
 TERMINAL = ("succeeded", "failed", "cancelled")
 RESERVED_ENV_PREFIX = "SHIPYARD_"
@@ -61,10 +62,7 @@ def submit_job(
 
 
 def get_job(session: Session, project: Project, job_id: str) -> Job:
-    job = session.get(Job, job_id)
-    if job is None or job.project_id != project.id:
-        raise NotFound(f"job {job_id!r} not found")
-    return job
+    return get_in_project(session, Job, job_id, project.id, "job")
 
 
 def list_jobs(session: Session, project: Project, *, limit: int = 100, offset: int = 0) -> list[Job]:

@@ -23,7 +23,7 @@ from shipyard.data.tabular import (
 from shipyard.errors import InvalidInput, NotFound
 from shipyard.ids import new_id
 from shipyard.security import Actor, Project, record, validate_name
-from shipyard.store import get_or_create
+from shipyard.store import get_in_project, get_or_create
 
 
 def register_version(
@@ -127,10 +127,7 @@ def get_version(session: Session, project: Project, dataset_name: str, version: 
 
 
 def get_version_by_id(session: Session, project: Project, version_id: str) -> DatasetVersion:
-    found = session.get(DatasetVersion, version_id)
-    if found is None or found.project_id != project.id:
-        raise NotFound(f"dataset version {version_id!r} not found")
-    return found
+    return get_in_project(session, DatasetVersion, version_id, project.id, "dataset version")
 
 
 def read_version(blobs: BlobStore, version: DatasetVersion) -> pa.Table:

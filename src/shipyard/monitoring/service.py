@@ -11,13 +11,14 @@ from sqlalchemy.orm import Session
 from shipyard.blobs import BlobStore
 from shipyard.clock import utcnow
 from shipyard.data import Dataset, DatasetVersion, read_version
-from shipyard.errors import InvalidInput, NotFound
+from shipyard.errors import InvalidInput
 from shipyard.ids import new_id
 from shipyard.monitoring.drift import drift_report
 from shipyard.monitoring.models import DriftRun
 from shipyard.monitoring.report_html import render_drift_html
 from shipyard.security import Actor, Project, record
 from shipyard.serving import Deployment, read_spool
+from shipyard.store import get_in_project
 
 
 def drift_for_deployment(
@@ -73,10 +74,7 @@ def drift_for_deployment(
 
 
 def get_drift_run(session: Session, project: Project, drift_id: str) -> DriftRun:
-    found = session.get(DriftRun, drift_id)
-    if found is None or found.project_id != project.id:
-        raise NotFound(f"drift report {drift_id!r} not found")
-    return found
+    return get_in_project(session, DriftRun, drift_id, project.id, "drift report")
 
 
 def list_drift_runs(session: Session, project: Project, deployment: Deployment) -> list[DriftRun]:

@@ -17,7 +17,7 @@ from shipyard.ids import new_id
 from shipyard.registry.models import ModelVersion, RegisteredModel
 from shipyard.registry.packaging import MANIFEST_FILE, METADATA_FILE, read_metadata
 from shipyard.security import Actor, Project, record, validate_name
-from shipyard.store import get_or_create
+from shipyard.store import get_in_project, get_or_create
 
 
 def register_version(
@@ -87,10 +87,7 @@ def get_version(session: Session, project: Project, name: str, version: int | st
 
 
 def get_version_by_id(session: Session, project: Project, version_id: str) -> ModelVersion:
-    found = session.get(ModelVersion, version_id)
-    if found is None or found.project_id != project.id:
-        raise NotFound(f"model version {version_id!r} not found")
-    return found
+    return get_in_project(session, ModelVersion, version_id, project.id, "model version")
 
 
 def get_model(session: Session, project: Project, name: str) -> RegisteredModel:

@@ -16,7 +16,7 @@ from shipyard.data import DatasetVersion
 from shipyard.errors import Conflict, InvalidInput, NotFound
 from shipyard.ids import new_id
 from shipyard.security import Actor, Project, record
-from shipyard.store import get_or_create
+from shipyard.store import get_in_project, get_or_create
 from shipyard.tracking.models import Experiment, Metric, Param, Run, RunInput
 
 RUN_STATUSES = ("running", "finished", "failed", "killed")
@@ -68,10 +68,7 @@ def create_run(
 
 
 def get_run(session: Session, project: Project, run_id: str) -> Run:
-    run = session.get(Run, run_id)
-    if run is None or run.project_id != project.id:
-        raise NotFound(f"run {run_id!r} not found")
-    return run
+    return get_in_project(session, Run, run_id, project.id, "run")
 
 
 def list_runs(session: Session, project: Project, *, limit: int = 100, offset: int = 0) -> list[Run]:
