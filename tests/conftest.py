@@ -8,12 +8,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from shipyard.config import Settings
 from shipyard.platform import Platform, open_platform
 
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+# CI's PostgreSQL; override to point the suite at another server.
+PG_ADMIN_URL = os.environ.get(
+    "SHIPYARD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
 
 def _postgres_reachable() -> str | None:
@@ -25,7 +28,8 @@ def _postgres_reachable() -> str | None:
         engine.dispose()
         return None
     except Exception as exc:  # any failure to connect means "absent" here
-        return f"PostgreSQL at 127.0.0.1:5432 unreachable: {str(exc).splitlines()[0]}"
+        where = make_url(PG_ADMIN_URL)
+        return f"PostgreSQL at {where.host}:{where.port} unreachable: {str(exc).splitlines()[0]}"
 
 
 _PG_PROBLEM: str | bool | None = False
@@ -51,7 +55,7 @@ def postgres_url() -> Iterator[str]:
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+        yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

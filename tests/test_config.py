@@ -50,6 +50,14 @@ def test_explicit_config_file(clean_env: Path, monkeypatch) -> None:
     assert load_settings().port == 9100
 
 
+def test_missing_explicit_config_file_is_an_error(clean_env: Path, monkeypatch) -> None:
+    from shipyard.errors import ConfigurationError
+
+    monkeypatch.setenv("SHIPYARD_CONFIG", str(clean_env / "nope.toml"))
+    with pytest.raises(ConfigurationError, match=r"nope\.toml"):
+        load_settings()
+
+
 def test_home_derives_database_and_blobs(clean_env: Path, monkeypatch) -> None:
     monkeypatch.setenv("SHIPYARD_HOME", str(clean_env / "state"))
     settings = load_settings()

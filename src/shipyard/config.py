@@ -18,6 +18,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from shipyard.errors import ConfigurationError
+
 DEFAULT_CONFIG_FILE = "shipyard.toml"
 
 
@@ -86,7 +88,10 @@ def _config_file() -> Path | None:
     """``$SHIPYARD_CONFIG`` if set, else ``./shipyard.toml`` when it exists."""
     explicit = os.environ.get("SHIPYARD_CONFIG")
     if explicit:
-        return Path(explicit).expanduser()
+        path = Path(explicit).expanduser()
+        if not path.is_file():
+            raise ConfigurationError(f"SHIPYARD_CONFIG names {path}, which is not a file")
+        return path
     local = Path.cwd() / DEFAULT_CONFIG_FILE
     return local if local.is_file() else None
 
