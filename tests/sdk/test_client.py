@@ -188,3 +188,24 @@ def test_deploy_predict_and_drift(client: Client, tmp_path: Path) -> None:
         while time.monotonic() < deadline:
             httpx.get(f"{deployment['url']}/v2/health/live", timeout=1)
             time.sleep(0.1)
+
+
+def test_cancel_a_running_job(client: Client) -> None:
+    import time
+
+    job = client.submit_job(
+        [sys.executable, "-c", "import time; print('started', flush=True); time.sleep(120)"]
+    )
+    deadline = time.monotonic() + 30
+    while client.get_job(job["id"])["status"] != "running":
+        assert time.monotonic() < deadline, "job never started"
+        time.sleep(0.1)
+    assert client.cancel_job(job["id"])["status"] == "cancelling"
+    ended = client.wait_job(job["id"], timeout=30, check=False)
+    assert ended["status"] == "cancelled" and ended["exit_code"] != 0
+    assert client.get_run(ended["run_id"])["status"] == "killed"
+    assert client.cancel_job(job["id"])["status"] == "cancelled"  # idempotent
+
+    done = client.wait_job(client.submit_job([sys.executable, "-c", "pass"])["id"], timeout=60)
+    with pytest.raises(Conflict, match="already ended"):
+        client.cancel_job(done["id"])

@@ -9,7 +9,7 @@ from shipyard.compute.hardware import (
     inventory,
     render_inventory,
 )
-from shipyard.compute.jobs import get_job, list_jobs, submit_job
+from shipyard.compute.jobs import cancel_job, get_job, list_jobs, submit_job
 from shipyard.compute.models import Job
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "Inventory",
     "Job",
     "MemoryInfo",
+    "cancel_job",
     "get_job",
     "inventory",
     "list_jobs",

@@ -9,12 +9,13 @@ from sqlalchemy.orm import Session
 
 from shipyard.clock import utcnow
 from shipyard.compute.models import Job
-from shipyard.errors import InvalidInput
+from shipyard.errors import Conflict, InvalidInput
 from shipyard.ids import new_id
 from shipyard.security import Actor, Project, record
 from shipyard.store import get_in_project
 
 TERMINAL = ("succeeded", "failed", "cancelled")
+ACTIVE = ("running", "cancelling")  # a cancelling job still holds its CPUs until it exits
 RESERVED_ENV_PREFIX = "SHIPYARD_"
 
 
@@ -82,4 +83,28 @@ def queued_jobs(session: Session) -> list[Job]:
 
 
 def running_jobs(session: Session) -> list[Job]:
-    return list(session.execute(select(Job).where(Job.status == "running")).scalars())
+    return list(session.execute(select(Job).where(Job.status.in_(ACTIVE))).scalars())
+
+
+def cancel_job(session: Session, actor: Actor, project: Project, job_id: str) -> Job:
+    """A queued job is cancelled at once; a running one is signalled by the scheduler's next pass."""
+    job = get_job(session, project, job_id)
+    if job.status in ("cancelled", "cancelling"):
+        return job
+    if job.status in TERMINAL:
+        raise Conflict(f"job {job_id} already ended ({job.status})")
+    if job.status == "queued":
+        job.status, job.finished_at = "cancelled", utcnow()
+    else:
+        job.status = "cancelling"
+    job.error = f"cancelled by {actor.name}"
+    record(
+        session,
+        actor,
+        "job.cancel",
+        object_type="job",
+        object_id=job.id,
+        project_id=project.id,
+        detail={"status": job.status},
+    )
+    return job

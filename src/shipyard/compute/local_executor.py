@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,9 +20,24 @@ class LocalProcess:
     def poll(self) -> int | None:
         return self.popen.poll()
 
+    cancel_requested: float | None = None
+
     def terminate(self) -> None:
+        self._signal(signal.SIGTERM)
+
+    def cancel(self, grace_seconds: float) -> None:
+        """SIGTERM the job's process group once; SIGKILL it if it outlives the grace period."""
+        now = time.monotonic()
+        if self.cancel_requested is None:
+            self.cancel_requested = now
+            self._signal(signal.SIGTERM)
+        elif now - self.cancel_requested > grace_seconds:
+            self._signal(signal.SIGKILL)
+
+    def _signal(self, signum: int) -> None:
         if self.popen.poll() is None:
-            os.killpg(self.popen.pid, signal.SIGTERM)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.popen.pid, signum)
 
 
 class LocalExecutor:

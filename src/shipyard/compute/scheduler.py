@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy.orm import Session
+
 from shipyard.clock import utcnow
 from shipyard.compute.jobs import queued_jobs, running_jobs
 from shipyard.compute.local_executor import LocalExecutor, LocalProcess
@@ -46,6 +48,9 @@ def schedule_pass(queued: Sequence[Job], running: Sequence[Job], capacity: Capac
     return chosen
 
 
+CANCEL_GRACE_SECONDS = 10.0
+
+
 def _job_principal(job_id: str) -> str:
     return f"job:{job_id}"
 
@@ -82,11 +87,14 @@ class Scheduler:
             process.terminate()
 
     def tick(self) -> None:
-        """One pass: reap finished jobs, then start what fits."""
+        """One pass: reap finished jobs, signal cancelled ones, then start what fits."""
         self._reap()
         with self.platform.db.session() as session:
             queued = queued_jobs(session)
             running = running_jobs(session)
+            for job in running:
+                if job.status == "cancelling" and job.id in self._processes:
+                    self._processes[job.id].cancel(grace_seconds=CANCEL_GRACE_SECONDS)
             for job in queued:
                 if _cpus(job) > self.capacity.cpus:
                     self._fail(job, f"needs {_cpus(job)} CPUs; this pool has {self.capacity.cpus}")
@@ -100,12 +108,9 @@ class Scheduler:
             except Exception:  # keep scheduling; one bad pass must not stop the loop
                 log.exception("scheduler pass failed")
 
-    def _launch(self, session: object, job: Job) -> None:
-        from sqlalchemy.orm import Session
-
+    def _launch(self, session: Session, job: Job) -> None:
         from shipyard.tracking import create_run
 
-        assert isinstance(session, Session)
         project = session.get(Project, job.project_id)
         assert project is not None
         actor = SYSTEM
@@ -156,13 +161,18 @@ class Scheduler:
         with self.platform.db.session() as session:
             job = session.get(Job, job_id)
             assert job is not None
-            job.status = "succeeded" if code == 0 else "failed"
+            cancelled = job.status == "cancelling"
+            if cancelled:
+                job.status = "cancelled"
+            else:
+                job.status = "succeeded" if code == 0 else "failed"
+                if code != 0:
+                    job.error = f"exited with code {code}; see the job log"
             job.exit_code, job.log_digest, job.finished_at = code, log_digest, utcnow()
-            if code != 0:
-                job.error = f"exited with code {code}; see the job log"
             run = session.get(Run, job.run_id) if job.run_id else None
             if run is not None and run.status == "running":
-                finish_run(session, SYSTEM, run, "finished" if code == 0 else "failed")
+                run_status = "killed" if cancelled else "finished" if code == 0 else "failed"
+                finish_run(session, SYSTEM, run, run_status)
             revoke_service_tokens(session, SYSTEM, _job_principal(job.id))
             record(
                 session,

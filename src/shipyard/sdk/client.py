@@ -129,6 +129,10 @@ class Client:
             raise JobFailed(f"job {job_id} {job['status']}: {job.get('error')}\n{tail}")
         return job
 
+    def cancel_job(self, job_id: str) -> dict[str, Any]:
+        """Stop a job: a queued one never starts; a running one is terminated (its run ends as killed)."""
+        return self._backend.cancel_job(self.project, job_id)
+
     def job_logs(self, job_id: str) -> str:
         return self._backend.job_logs(self.project, job_id)
 

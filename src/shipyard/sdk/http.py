@@ -116,6 +116,9 @@ class HttpBackend:
     def get_job(self, project: str, job_id: str) -> dict[str, Any]:
         return self._call("GET", f"/projects/{project}/jobs/{job_id}")
 
+    def cancel_job(self, project: str, job_id: str) -> dict[str, Any]:
+        return self._call("POST", f"/projects/{project}/jobs/{job_id}/cancel")
+
     def job_logs(self, project: str, job_id: str) -> str:
         return self._call("GET", f"/projects/{project}/jobs/{job_id}/logs") or ""
 

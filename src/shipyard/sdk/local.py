@@ -131,6 +131,13 @@ class LocalBackend:
         with self.platform.db.session() as session:
             return serializers.job(compute.get_job(session, self._project(session, project), job_id))
 
+    def cancel_job(self, project: str, job_id: str) -> dict[str, Any]:
+        with self.platform.db.session() as session:
+            proj = self._project(session, project, Role.EDITOR)
+            job = serializers.job(compute.cancel_job(session, self._actor, proj, job_id))
+        self._embedded_scheduler().tick()  # signal it now: embedded mode has no background loop
+        return job
+
     def job_logs(self, project: str, job_id: str) -> str:
         with self.platform.db.session() as session:
             job = compute.get_job(session, self._project(session, project), job_id)

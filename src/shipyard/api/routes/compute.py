@@ -59,6 +59,13 @@ def get_job(project: str, job_id: str, ctx: Reader) -> dict[str, Any]:
         return serializers.job(compute.get_job(session, ctx.proj, job_id))
 
 
+@router.post("/projects/{project}/jobs/{job_id}/cancel")
+def cancel_job(project: str, job_id: str, ctx: Writer) -> dict[str, Any]:
+    """Queued jobs end at once; running ones get SIGTERM, then SIGKILL after a grace period."""
+    with ctx.session() as session:
+        return serializers.job(compute.cancel_job(session, ctx.identity.actor, ctx.proj, job_id))
+
+
 @router.get("/projects/{project}/jobs/{job_id}/logs")
 def job_logs(project: str, job_id: str, ctx: Reader) -> StreamingResponse:
     with ctx.session() as session:
