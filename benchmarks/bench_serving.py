@@ -13,7 +13,6 @@ import argparse
 import asyncio
 import json
 import re
-import socket
 import subprocess
 import tempfile
 import textwrap
@@ -31,6 +30,7 @@ from rich.console import Console
 from rich.table import Table
 from sklearn.linear_model import LogisticRegression
 
+from shipyard.processes import free_port
 from shipyard.serving import start_server_process, wait_until_ready
 
 COLUMNS = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
@@ -49,12 +49,6 @@ class Result:
     @property
     def throughput(self) -> float:
         return self.requests / self.seconds
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def build_model_dir(root: Path) -> tuple[Path, np.ndarray]:

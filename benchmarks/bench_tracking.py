@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,8 @@ from pathlib import Path
 import httpx
 from rich.console import Console
 from rich.table import Table
+
+from shipyard.processes import free_port
 
 STEPS = 100
 PARAMS = 10
@@ -59,12 +60,6 @@ for r in range(runs):
             mlflow.log_metrics({f"m{k}": step * 0.1 + k for k in range(5)}, step=step)
 print(json.dumps({"seconds": time.perf_counter() - started}))
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 120) -> None:

@@ -107,7 +107,7 @@ def test_up_prints_url_and_token_and_writes_it_0600(tmp_path: Path) -> None:
 
     import httpx
 
-    from shipyard.serving.deployments import free_port
+    from shipyard.processes import free_port
 
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHIPYARD_")}

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from shipyard import Client
-from shipyard.serving.deployments import free_port
+from shipyard.processes import free_port
 
 
 @pytest.fixture(scope="module")

@@ -110,10 +110,11 @@ def test_untrusted_skops_types_are_refused_unless_listed(tmp_path: Path, trainin
         load_model(model_dir)
     assert excinfo.value.extra["untrusted_types"] == sorted(untrusted)
 
+    # Listing it does not help: only library types may be trusted (shipyard.model_safety).
     write_spec(model_dir, trusted_types=untrusted)
     write_manifest(model_dir)
-    model = load_model(model_dir)
-    np.testing.assert_array_equal(model.predict(X[:30]), pipeline.predict(X[:30]))
+    with pytest.raises(UnsafeArtifact, match="only name library types"):
+        load_model(model_dir)
 
 
 def test_onnx_without_onnxruntime_is_a_missing_dependency(tmp_path: Path, monkeypatch):
@@ -124,4 +125,12 @@ def test_onnx_without_onnxruntime_is_a_missing_dependency(tmp_path: Path, monkey
     write_manifest(model_dir)
     monkeypatch.setitem(sys.modules, "onnxruntime", None)
     with pytest.raises(MissingDependency, match="onnxruntime"):
+        load_model(model_dir)
+
+
+def test_trusted_types_beyond_library_types_are_refused(model_dir: Path) -> None:
+    """A hand-edited spec cannot widen the trust policy the registry enforces."""
+    write_spec(model_dir, trusted_types=["builtins.eval"])
+    write_manifest(model_dir)
+    with pytest.raises(UnsafeArtifact, match=r"builtins\.eval"):
         load_model(model_dir)

@@ -1,19 +1,13 @@
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 
 import httpx
 import pytest
 
+from shipyard.processes import free_port
 from shipyard.serving import read_spool, start_server_process, wait_until_ready
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.mark.slow

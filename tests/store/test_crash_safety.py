@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from shipyard.serving.deployments import free_port
+from shipyard.processes import free_port
 from shipyard.store import Database
 
 pytestmark = pytest.mark.slow

@@ -10,7 +10,7 @@ from pathlib import Path
 from shipyard.blobs.backend import BlobBackend
 from shipyard.blobs.hashing import hash_bytes, hash_file
 from shipyard.blobs.local import LocalBackend
-from shipyard.blobs.manifest import Manifest, ManifestEntry, verify_tree
+from shipyard.blobs.manifest import Manifest, ManifestEntry, validate_relpath, verify_tree
 from shipyard.blobs.s3 import S3Backend
 from shipyard.blobs.store import BlobStore
 
@@ -24,6 +24,7 @@ __all__ = [
     "hash_bytes",
     "hash_file",
     "open_blob_store",
+    "validate_relpath",
     "verify_tree",
 ]
 

@@ -79,11 +79,19 @@ def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8080,
     spool_dir: Annotated[Path | None, typer.Option(help="Where to log predictions.")] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(envvar="SHIPYARD_SERVING_TOKEN", help="Bearer token clients must send (default: new)."),
+    ] = None,
 ) -> None:
     """Run an inference server (Open Inference Protocol v2) for one model directory."""
+    from shipyard.security import generate_token
     from shipyard.serving.process import serve as run_inference_server
 
-    run_inference_server(model_dir, host=host, port=port, spool_dir=spool_dir)
+    if token is None:
+        token = generate_token()
+        console.print(f"Bearer token for this server: {token}", highlight=False, soft_wrap=True)
+    run_inference_server(model_dir, host=host, port=port, spool_dir=spool_dir, token=token)
 
 
 @app.command()

@@ -44,12 +44,17 @@ class LocalExecutor:
     def __init__(self, logs_dir: Path) -> None:
         self.logs_dir = logs_dir
 
+    def log_path(self, job_id: str) -> Path:
+        return self.logs_dir / f"{job_id}.log"
+
     def start(self, job_id: str, command: list[str], env: dict[str, str]) -> LocalProcess:
+        """Start ``command``; it sees this process's environment minus every ``SHIPYARD_*``
+        variable (so no control-plane credentials or paths leak in), plus ``env``."""
         from shipyard.config import inherited_environment
 
         self.logs_dir.mkdir(parents=True, exist_ok=True)
-        log_path = self.logs_dir / f"{job_id}.log"
-        full_env = inherited_environment()
+        log_path = self.log_path(job_id)
+        full_env = {k: v for k, v in inherited_environment().items() if not k.startswith("SHIPYARD_")}
         full_env.update(env)
         with log_path.open("wb") as log_file:
             popen = subprocess.Popen(

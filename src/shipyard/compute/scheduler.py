@@ -16,6 +16,7 @@ from shipyard.compute.local_executor import LocalExecutor, LocalProcess
 from shipyard.compute.models import Job
 from shipyard.config import job_environment
 from shipyard.platform import Platform
+from shipyard.processes import pid_alive
 from shipyard.security import (
     SYSTEM,
     Project,
@@ -75,7 +76,6 @@ class Scheduler:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        self._recover_orphans()
         self._thread = threading.Thread(target=self._loop, name="shipyard-scheduler", daemon=True)
         self._thread.start()
 
@@ -95,6 +95,8 @@ class Scheduler:
             for job in running:
                 if job.status == "cancelling" and job.id in self._processes:
                     self._processes[job.id].cancel(grace_seconds=CANCEL_GRACE_SECONDS)
+                elif job.id not in self._processes and not pid_alive(job.pid):
+                    self._reap_lost(job)
             for job in queued:
                 if _cpus(job) > self.capacity.cpus:
                     self._fail(job, f"needs {_cpus(job)} CPUs; this pool has {self.capacity.cpus}")
@@ -124,7 +126,9 @@ class Scheduler:
             timedelta(minutes=self.platform.settings.job_token_ttl_minutes),
         )
         env = dict(job.env)
-        env.update(job_environment(self.platform.settings))
+        if not self.server_url:
+            # Embedded mode: the job opens the same local state in-process.
+            env.update(job_environment(self.platform.settings))
         env.update(
             SHIPYARD_PROJECT=project.name,
             SHIPYARD_RUN_ID=run.id,
@@ -133,7 +137,12 @@ class Scheduler:
         )
         if self.server_url:
             env["SHIPYARD_SERVER_URL"] = self.server_url
-        process = self.executor.start(job.id, job.command, env)
+        try:
+            process = self.executor.start(job.id, job.command, env)
+        except OSError as exc:  # e.g. the program does not exist: fail this job, keep the queue moving
+            job.run_id = run.id
+            self._fail(job, f"cannot start {job.command[0]!r}: {exc.strerror or exc}")
+            return
         self._processes[job.id] = process
         job.status, job.pid, job.run_id, job.started_at = "running", process.pid, run.id, utcnow()
         record(
@@ -187,9 +196,14 @@ class Scheduler:
     def _fail(self, job: Job, reason: str) -> None:
         from sqlalchemy.orm import object_session
 
+        from shipyard.tracking import Run, finish_run
+
         job.status, job.error, job.finished_at = "failed", reason, utcnow()
         session = object_session(job)
         assert session is not None
+        run = session.get(Run, job.run_id) if job.run_id else None
+        if run is not None and run.status == "running":
+            finish_run(session, SYSTEM, run, "failed")
         revoke_service_tokens(session, SYSTEM, _job_principal(job.id))
         record(
             session,
@@ -201,9 +215,10 @@ class Scheduler:
             detail={"reason": reason},
         )
 
-    def _recover_orphans(self) -> None:
-        """Jobs marked running by a previous control plane are lost: mark them failed."""
-        with self.platform.db.session() as session:
-            for job in running_jobs(session):
-                if job.id not in self._processes:
-                    self._fail(job, "the control plane restarted while the job ran")
+    def _reap_lost(self, job: Job) -> None:
+        """A job whose launcher went away (a restarted control plane, an embedded client that
+        exited) and whose process has ended: its exit code is gone, so it counts as failed."""
+        log_path = self.executor.log_path(job.id)
+        if log_path.exists():
+            job.log_digest = self.platform.blobs.put_file(log_path)
+        self._fail(job, "the process that launched this job exited before the job did; exit code unknown")

@@ -149,7 +149,7 @@ def _save_report(url: str, token: str, drift_id: str, home: Path) -> Path:
 @contextmanager
 def _control_plane(home: Path) -> Iterator[tuple[str, str]]:
     """Start ``shipyard server`` as its own process, as a user would, and stop it at the end."""
-    from shipyard.serving.deployments import free_port
+    from shipyard.processes import free_port
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"

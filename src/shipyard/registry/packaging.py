@@ -7,16 +7,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from shipyard.blobs import validate_relpath
 from shipyard.errors import InvalidInput, UnsafeArtifact
+from shipyard.model_safety import check_trusted_types, is_pickle_file, library_types
 
 METADATA_FILE = "shipyard-model.json"
 MANIFEST_FILE = "manifest.json"
 FLAVOR_FILES = {"skops": "model.skops", "onnx": "model.onnx"}
-REFUSED_SUFFIXES = (".pkl", ".pickle", ".joblib", ".dill", ".cloudpickle")
-# skops flags some library-internal types (e.g. sklearn's tree arrays) as untrusted by default.
-# Types from these packages run no user-supplied code on load, so Shipyard accepts them;
-# anything else must be trusted explicitly by whoever saves the model.
-LIBRARY_TYPE_PREFIXES = ("sklearn.", "numpy.", "scipy.sparse.")
 
 
 def save_sklearn(
@@ -33,9 +30,7 @@ def save_sklearn(
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / FLAVOR_FILES["skops"]
     skops.io.dump(model, path)
-    library_types = [
-        t for t in skops.io.get_untrusted_types(file=path) if t.startswith(LIBRARY_TYPE_PREFIXES)
-    ]
+    trusted = library_types(skops.io.get_untrusted_types(file=path))
     output_dtype = "int64" if task == "classification" else "float64"
     classes = getattr(model, "classes_", None)
     if classes is not None and getattr(classes, "dtype", None) is not None and classes.dtype.kind in "OUS":
@@ -48,7 +43,7 @@ def save_sklearn(
             "inputs": [{"name": name, "dtype": feature_dtype} for name in feature_names],
             "outputs": [{"name": "prediction", "dtype": output_dtype}],
         },
-        trusted_types=library_types,
+        trusted_types=trusted,
     )
     return directory
 
@@ -76,7 +71,7 @@ def read_metadata(directory: Path) -> dict[str, Any]:
     meta_path = directory / METADATA_FILE
     if not meta_path.is_file():
         raise InvalidInput(f"{directory} has no {METADATA_FILE}; save the model with shipyard first")
-    refused = [p.name for p in directory.rglob("*") if p.suffix.lower() in REFUSED_SUFFIXES]
+    refused = [p.name for p in directory.rglob("*") if is_pickle_file(p.name)]
     if refused:
         raise UnsafeArtifact(
             f"pickle-based files are refused: {', '.join(sorted(refused))}; use skops or ONNX"
@@ -88,8 +83,13 @@ def read_metadata(directory: Path) -> dict[str, Any]:
     flavor = meta.get("flavor")
     if flavor not in FLAVOR_FILES:
         raise UnsafeArtifact(f"model flavor {flavor!r} is not a safe format; use skops or onnx")
-    if not (directory / meta.get("file", "")).is_file():
-        raise InvalidInput(f"model file {meta.get('file')!r} is missing from {directory}")
+    model_file = meta.get("file")
+    try:
+        validate_relpath(model_file)
+    except InvalidInput:
+        raise UnsafeArtifact(f"model file {model_file!r} must be a path inside the model directory") from None
+    if not (directory / model_file).is_file():
+        raise InvalidInput(f"model file {model_file!r} is missing from {directory}")
     inputs = meta.get("signature", {}).get("inputs")
     if not isinstance(inputs, list) or not inputs:
         raise InvalidInput("the model signature must list its inputs")
@@ -101,13 +101,12 @@ def read_metadata(directory: Path) -> dict[str, Any]:
 def _check_skops_types(path: Path, trusted: list[str]) -> None:
     import skops.io
 
-    foreign = [t for t in trusted if not t.startswith(LIBRARY_TYPE_PREFIXES)]
-    if foreign:
-        raise UnsafeArtifact(f"trusted_types may only name library types; refused: {', '.join(foreign)}")
+    check_trusted_types(trusted)
     untrusted = [t for t in skops.io.get_untrusted_types(file=path) if t not in trusted]
     if untrusted:
         raise UnsafeArtifact(
             "the skops file contains types that are not trusted: "
             + ", ".join(untrusted)
-            + "; list them in trusted_types only if you trust their source"
+            + "; only scikit-learn, numpy and scipy.sparse types can be trusted, so export models"
+            " with custom code to ONNX"
         )

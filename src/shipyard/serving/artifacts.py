@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from shipyard.blobs import Manifest, ManifestEntry, hash_bytes, verify_tree
-from shipyard.blobs.manifest import validate_relpath
+from shipyard.blobs import Manifest, ManifestEntry, hash_bytes, validate_relpath, verify_tree
 from shipyard.errors import (
     CorruptObject,
     InvalidInput,
@@ -25,11 +24,11 @@ from shipyard.errors import (
     ShipyardError,
     UnsafeArtifact,
 )
+from shipyard.model_safety import check_trusted_types, is_pickle_file
 from shipyard.serving.signature import Signature
 
 MANIFEST_NAME = "manifest.json"
 SPEC_NAME = "shipyard-model.json"
-PICKLE_SUFFIXES = frozenset({".pkl", ".pickle", ".joblib"})
 FLAVORS = frozenset({"skops", "onnx"})
 
 PredictFn = Callable[[np.ndarray], np.ndarray]
@@ -175,11 +174,12 @@ def _load_skops(spec: ModelSpec, data: bytes) -> LoadedModel:
         untrusted = sio.get_untrusted_types(data=data)
     except Exception as exc:  # zipfile/json/key errors: any failure means "not a skops archive"
         raise UnsafeArtifact(f"{spec.file} is not a valid skops archive: {exc}", file=spec.file) from exc
+    check_trusted_types(spec.trusted_types)  # the same policy the registry enforced at upload
     refused = sorted(set(untrusted) - set(spec.trusted_types))
     if refused:
         raise UnsafeArtifact(
             f"{spec.file} contains types that are not trusted: {', '.join(refused)}; "
-            "review them and list them in trusted_types to allow loading",
+            "only library types may be listed in trusted_types (shipyard.model_safety)",
             file=spec.file,
             untrusted_types=refused,
         )
@@ -228,7 +228,7 @@ def load_model(model_dir: Path) -> LoadedModel:
     if SPEC_NAME not in entries:
         raise UnsafeArtifact(f"{SPEC_NAME} is not listed in manifest.json", file=SPEC_NAME)
     spec = ModelSpec.from_dict(_read_json(model_dir / SPEC_NAME, SPEC_NAME))
-    if PurePosixPath(spec.file).suffix.lower() in PICKLE_SUFFIXES:
+    if is_pickle_file(spec.file):
         raise UnsafeArtifact(
             f"{spec.file} is a pickle format, which can run arbitrary code on load; "
             "save the model with skops or ONNX instead",

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import socket
 from pathlib import Path
 
 from sqlalchemy import select
@@ -15,6 +11,7 @@ from shipyard.blobs import BlobStore
 from shipyard.clock import utcnow
 from shipyard.errors import Conflict, NotFound
 from shipyard.ids import new_id
+from shipyard.processes import free_port, pid_alive, terminate
 from shipyard.registry import ModelVersion, RegisteredModel, materialize
 from shipyard.security import Actor, Project, generate_token, hash_token, record, validate_name
 from shipyard.serving.models import Deployment
@@ -43,7 +40,7 @@ def create_deployment(
 
     validate_name("deployment", name)
     existing = _find(session, project, name)
-    if existing is not None and existing.status == "running" and _alive(existing.pid):
+    if existing is not None and existing.status == "running" and pid_alive(existing.pid):
         raise Conflict(f"deployment {name!r} is already running; stop it first")
     model = session.get(RegisteredModel, version.model_id)
     assert model is not None
@@ -63,7 +60,7 @@ def create_deployment(
     try:
         wait_until_ready(url, timeout=ready_timeout, process=process)
     except Exception:
-        _terminate(process.pid)
+        terminate(process.pid)
         raise
     deployment.model_version_id = version.id
     deployment.status, deployment.url, deployment.port, deployment.pid = "running", url, port, process.pid
@@ -88,8 +85,8 @@ def create_deployment(
 
 def stop_deployment(session: Session, actor: Actor, project: Project, name: str) -> Deployment:
     deployment = get_deployment(session, project, name)
-    if deployment.pid and _alive(deployment.pid):
-        _terminate(deployment.pid)
+    if deployment.pid and pid_alive(deployment.pid):
+        terminate(deployment.pid)
     deployment.status, deployment.updated_at = "stopped", utcnow()
     record(
         session,
@@ -117,30 +114,7 @@ def list_deployments(session: Session, project: Project) -> list[Deployment]:
     )
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
 def _find(session: Session, project: Project, name: str) -> Deployment | None:
     return session.execute(
         select(Deployment).where(Deployment.project_id == project.id, Deployment.name == name)
     ).scalar_one_or_none()
-
-
-def _alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _terminate(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGTERM)
