@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 
-.PHONY: quickstart test lint bench clean
+.PHONY: quickstart test lint bench fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,5 +59,8 @@ bench: $(STAMP_DEV) $(STAMP_PEERS) $(STAMP_BENTO)
 	$(BIN)/python benchmarks/bench_blobs.py --peer-python $(PEERS)-dvc/bin/python
 	$(BIN)/python benchmarks/bench_serving.py --peer-python $(BENTO)/bin/python
 
+fuzz: $(STAMP_DEV)
+	tools/fuzz_api.sh
+
 clean:
-	rm -rf $(VENV) $(PEERS) $(PEERS)-dvc $(BENTO) .quickstart .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(PEERS) $(PEERS)-dvc $(BENTO) .venv-fuzz .quickstart .pytest_cache .ruff_cache

@@ -20,3 +20,18 @@ def new_id(prefix: str) -> str:
     """Return e.g. ``run_01jd3k...``: sortable by creation time, unique across processes."""
     millis = time.time_ns() // 1_000_000
     return f"{prefix}_{_encode(millis, 10)}{_encode(secrets.randbits(80), 16)}"
+
+
+MAX_VERSION = 2**31 - 1
+
+
+def parse_version(raw: str | int) -> int | str:
+    """A version reference: a positive number or ``"latest"`` (anything else is InvalidInput)."""
+    from shipyard.errors import InvalidInput
+
+    text = str(raw)
+    if text == "latest":
+        return text
+    if not text.isdigit() or not 0 < int(text) <= MAX_VERSION:
+        raise InvalidInput(f"version must be a number from 1 to {MAX_VERSION} or 'latest', got {text!r}")
+    return int(text)

@@ -139,6 +139,17 @@ def test_wrong_types_are_422(seeded: Seeded) -> None:
     assert problem["errors"][0]["loc"] == ["body", "name"]
 
 
+def test_non_finite_metrics_and_huge_steps_are_422(seeded: Seeded) -> None:
+    url = f"{V1}/projects/a/runs/{seeded.run_id}/metrics"
+    for metric in (
+        {"key": "m", "value": "Infinity"},
+        {"key": "m", "value": "NaN"},
+        {"key": "m", "value": 1.0, "step": 10**30},
+    ):
+        response = seeded.client.post(url, json={"metrics": [metric]}, headers=seeded.h)
+        assert_problem(response, 422, "invalid-input")
+
+
 def test_wrong_metric_types_are_422(seeded: Seeded) -> None:
     path = f"{V1}/projects/a/runs/{seeded.run_id}/metrics"
     for body in (
@@ -172,11 +183,12 @@ def test_unknown_fields_are_422(seeded: Seeded) -> None:
 
 
 def test_bad_query_parameters_are_422(seeded: Seeded) -> None:
-    for query in ({"limit": 0}, {"limit": "many"}, {"offset": -1}):
+    for query in ({"limit": 0}, {"limit": "many"}, {"offset": -1}, {"offset": 10**30}):
         response = seeded.client.get(f"{V1}/projects/a/runs", params=query, headers=seeded.h)
         assert_problem(response, 422, "invalid-input")
-    bad_version = seeded.client.get(f"{V1}/projects/a/datasets/iris/versions/first", headers=seeded.h)
-    assert_problem(bad_version, 422, "invalid-input")
+    for version in ("first", "9" * 30):
+        bad_version = seeded.client.get(f"{V1}/projects/a/datasets/iris/versions/{version}", headers=seeded.h)
+        assert_problem(bad_version, 422, "invalid-input")
 
 
 # --- missing objects, names and conflicts ---------------------------------------------------

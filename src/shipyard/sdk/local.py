@@ -8,6 +8,7 @@ from typing import Any
 from shipyard import compute, data, monitoring, registry, security, serving, tracking
 from shipyard.api import serializers
 from shipyard.config import Settings
+from shipyard.ids import parse_version
 from shipyard.platform import open_platform
 from shipyard.security import Identity, Project, Role
 
@@ -64,12 +65,12 @@ class LocalBackend:
 
     def dataset_version(self, project: str, name: str, version: str) -> dict[str, Any]:
         with self.platform.db.session() as session:
-            found = data.get_version(session, self._project(session, project), name, _ref(version))
+            found = data.get_version(session, self._project(session, project), name, parse_version(version))
             return serializers.dataset_version(found, name)
 
     def dataset_content(self, project: str, name: str, version: str) -> bytes:
         with self.platform.db.session() as session:
-            found = data.get_version(session, self._project(session, project), name, _ref(version))
+            found = data.get_version(session, self._project(session, project), name, parse_version(version))
         return self.platform.blobs.read_bytes(found.digest)
 
     # -- tracking
@@ -181,14 +182,16 @@ class LocalBackend:
 
     def model_version(self, project: str, name: str, version: str) -> dict[str, Any]:
         with self.platform.db.session() as session:
-            found = registry.get_version(session, self._project(session, project), name, _ref(version))
+            found = registry.get_version(
+                session, self._project(session, project), name, parse_version(version)
+            )
             return serializers.model_version(found, name)
 
     # -- serving and monitoring
     def deploy(self, project: str, name: str, model: str, version: str) -> dict[str, Any]:
         with self.platform.db.session() as session:
             proj = self._project(session, project, Role.EDITOR)
-            found = registry.get_version(session, proj, model, _ref(version))
+            found = registry.get_version(session, proj, model, parse_version(version))
             deployment, token = serving.create_deployment(
                 session,
                 self.platform.blobs,
@@ -221,10 +224,6 @@ class LocalBackend:
                 proj,
                 deployment,
                 dataset=dataset,
-                version=_ref(version),
+                version=parse_version(version),
             )
             return serializers.drift_run(result)
-
-
-def _ref(version: str | int) -> str | int:
-    return version if version == "latest" else int(version)

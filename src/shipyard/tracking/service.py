@@ -21,6 +21,7 @@ from shipyard.tracking.models import Experiment, Metric, Param, Run, RunInput
 
 RUN_STATUSES = ("running", "finished", "failed", "killed")
 MAX_PARAM_LENGTH = 6000
+MIN_STEP, MAX_STEP = -(2**63), 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +115,11 @@ def log_metrics(session: Session, actor: Actor, run: Run, points: Iterable[Metri
     rows = []
     for point in points:
         _validate_key(point.key)
-        if not isinstance(point.value, int | float) or math.isnan(point.value):
-            raise InvalidInput(f"metric {point.key!r} must be a number, got {point.value!r}")
+        # Non-finite values cannot travel in JSON, so they are refused at the door.
+        if not isinstance(point.value, int | float) or not math.isfinite(point.value):
+            raise InvalidInput(f"metric {point.key!r} must be a finite number, got {point.value!r}")
+        if not MIN_STEP <= point.step <= MAX_STEP:
+            raise InvalidInput(f"metric {point.key!r} step must fit in 64 bits, got {point.step}")
         rows.append(
             Metric(
                 run_id=run.id,

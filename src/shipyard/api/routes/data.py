@@ -14,6 +14,7 @@ from shipyard.api import serializers
 from shipyard.api.guard import GuardedRoute
 from shipyard.api.routes.deps import Reader, Writer
 from shipyard.api.uploads import scratch_dir, spool_body
+from shipyard.ids import parse_version
 
 router = APIRouter(route_class=GuardedRoute, tags=["data"])
 
@@ -73,7 +74,7 @@ def list_versions(project: str, dataset: str, ctx: Reader) -> dict[str, Any]:
 @router.get("/projects/{project}/datasets/{dataset}/versions/{version}")
 def get_version(project: str, dataset: str, version: str, ctx: Reader) -> dict[str, Any]:
     with ctx.session() as session:
-        found = data.get_version(session, ctx.proj, dataset, _version_ref(version))
+        found = data.get_version(session, ctx.proj, dataset, parse_version(version))
     return serializers.dataset_version(found, dataset)
 
 
@@ -81,19 +82,9 @@ def get_version(project: str, dataset: str, version: str, ctx: Reader) -> dict[s
 def download_version(project: str, dataset: str, version: str, ctx: Reader) -> StreamingResponse:
     """The version as Parquet, streamed and verified against its hash."""
     with ctx.session() as session:
-        found = data.get_version(session, ctx.proj, dataset, _version_ref(version))
+        found = data.get_version(session, ctx.proj, dataset, parse_version(version))
     return StreamingResponse(
         ctx.platform.blobs.iter_chunks(found.digest),
         media_type="application/vnd.apache.parquet",
         headers={"Content-Disposition": f'attachment; filename="{dataset}-v{found.version}.parquet"'},
     )
-
-
-def _version_ref(raw: str) -> int | str:
-    from shipyard.errors import InvalidInput
-
-    if raw == "latest":
-        return raw
-    if not raw.isdigit():
-        raise InvalidInput(f"version must be a number or 'latest', got {raw!r}")
-    return int(raw)

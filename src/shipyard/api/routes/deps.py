@@ -17,4 +17,5 @@ Manager = Annotated[Context, Depends(Guard(Permission.MANAGE))]
 SystemAdmin = Annotated[Context, Depends(Guard(Permission.SYSTEM_ADMIN))]
 
 Limit = Annotated[int, Query(ge=1, le=1000, description="Page size.")]
-Offset = Annotated[int, Query(ge=0, description="Items to skip.")]
+# Bounded so a huge offset is a 422, not a database integer overflow.
+Offset = Annotated[int, Query(ge=0, le=1_000_000_000, description="Items to skip.")]

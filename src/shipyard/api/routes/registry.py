@@ -12,10 +12,10 @@ from starlette.concurrency import run_in_threadpool
 from shipyard import registry
 from shipyard.api import serializers
 from shipyard.api.guard import Context, GuardedRoute
-from shipyard.api.routes.data import _version_ref
 from shipyard.api.routes.deps import Reader, Writer
 from shipyard.api.uploads import extract_tar, scratch_dir, spool_body
 from shipyard.errors import InvalidInput
+from shipyard.ids import parse_version
 
 router = APIRouter(route_class=GuardedRoute, tags=["registry"])
 
@@ -98,5 +98,5 @@ def list_versions(project: str, model: str, ctx: Reader) -> dict[str, Any]:
 def get_version(project: str, model: str, version: str, ctx: Reader) -> dict[str, Any]:
     with ctx.session() as session:
         return serializers.model_version(
-            registry.get_version(session, ctx.proj, model, _version_ref(version)), model
+            registry.get_version(session, ctx.proj, model, parse_version(version)), model
         )

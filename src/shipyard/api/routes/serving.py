@@ -12,9 +12,9 @@ from starlette.concurrency import run_in_threadpool
 from shipyard import monitoring, registry, serving
 from shipyard.api import serializers
 from shipyard.api.guard import Context, GuardedRoute
-from shipyard.api.routes.data import _version_ref
 from shipyard.api.routes.deps import Reader, Writer
 from shipyard.errors import NotFound
+from shipyard.ids import parse_version
 
 router = APIRouter(route_class=GuardedRoute, tags=["serving and monitoring"])
 
@@ -41,7 +41,7 @@ async def create_deployment(project: str, body: DeploymentIn, ctx: Writer) -> di
 
 def _deploy(ctx: Context, body: DeploymentIn) -> dict[str, Any]:
     with ctx.session() as session:
-        version = registry.get_version(session, ctx.proj, body.model, _version_ref(body.version))
+        version = registry.get_version(session, ctx.proj, body.model, parse_version(body.version))
         deployment, token = serving.create_deployment(
             session,
             ctx.platform.blobs,
@@ -89,7 +89,7 @@ def _drift(ctx: Context, name: str, body: DriftIn) -> dict[str, Any]:
             ctx.proj,
             name,
             dataset=body.dataset,
-            version=_version_ref(body.version),
+            version=parse_version(body.version),
         )
         return serializers.drift_run(result)
 

@@ -30,9 +30,9 @@ class ParamsIn(Strict):
 
 
 class MetricIn(Strict):
-    key: str
-    value: float
-    step: int = 0
+    key: str = Field(min_length=1, max_length=250)
+    value: float = Field(allow_inf_nan=False)
+    step: int = Field(default=0, ge=-(2**63), le=2**63 - 1)
 
 
 class MetricsIn(Strict):
