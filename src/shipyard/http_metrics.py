@@ -72,5 +72,19 @@ class HTTPMetricsMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            route = getattr(scope.get("route"), "path", None) or "unmatched"
-            self.metrics.observe(scope["method"], route, status, time.perf_counter() - start)
+            self.metrics.observe(scope["method"], route_label(scope), status, time.perf_counter() - start)
+
+
+def route_label(scope: Scope) -> str:
+    """The matched route's template with the prefix it was mounted under (``/api/v1/...``).
+
+    Routes included from a router keep their own, unprefixed template; the prefix is the
+    leading part of the real path that the template does not cover (our templates have one
+    path segment per parameter).
+    """
+    template = getattr(scope.get("route"), "path", None)
+    if not template:
+        return "unmatched"
+    path: str = scope.get("path", "")
+    extra = path.rstrip("/").count("/") - template.rstrip("/").count("/")
+    return "/".join(path.split("/")[: extra + 1]) + template if extra > 0 else template
