@@ -1,6 +1,6 @@
 """What this machine can run: CPU, memory, disks, NVIDIA GPUs and key package versions.
 
-Used by ``shipyard doctor`` and recorded with runs so results can be tied to hardware.
+Used by ``shipyard doctor`` and ``GET /api/v1/hardware``.
 Everything is best effort: a probe that fails yields ``None``/an empty list (with
 ``gpu_error`` saying why for GPUs) instead of an exception, because a diagnostics command
 that crashes on an unusual machine is useless exactly when it is needed.
