@@ -8,6 +8,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from shipyard.blobs import LocalBackend
 from shipyard.config import Settings
 from shipyard.platform import Platform, open_platform
 
@@ -41,6 +42,9 @@ def run_server(settings: Settings, *, banner: bool) -> None:
     from shipyard.api.app import create_app
 
     platform = open_platform(settings)
+    swept = platform.blobs.backend.sweep_temp() if isinstance(platform.blobs.backend, LocalBackend) else 0
+    if swept:
+        console.print(f"removed {swept} temp file(s) left by interrupted blob writes")
     secret = bootstrap_admin(platform)
     url = f"http://{settings.host}:{settings.port}"
     if secret:
