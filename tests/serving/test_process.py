@@ -35,3 +35,42 @@ def test_real_server_process_serves_predictions(model_dir, training_data, estima
     # uvicorn shuts down gracefully, then re-raises SIGTERM so the exit status says why.
     assert process.returncode in (0, -signal.SIGTERM), log_path.read_text()
     assert read_spool(spool_dir).rows == 8  # graceful SIGTERM flushed the prediction log
+
+
+@pytest.mark.slow
+def test_cli_serve_generates_and_requires_a_token(model_dir, training_data):
+    """`shipyard serve` without --token prints a fresh one and refuses requests without it."""
+    import os
+    import sys
+    import time
+
+    X, _ = training_data
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHIPYARD_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "shipyard", "serve", str(model_dir), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    try:
+        line = process.stdout.readline()
+        assert line.startswith("Bearer token for this server: sy_"), line
+        token = line.split()[-1]
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/v2/health/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.1)
+        body = {"instances": X[:2].tolist()}
+        assert httpx.post(f"{url}/predict", json=body).status_code == 401
+        ok = httpx.post(f"{url}/predict", json=body, headers={"Authorization": f"Bearer {token}"})
+        assert ok.status_code == 200, ok.text
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
