@@ -34,12 +34,19 @@ def timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+def absolute(path: str) -> str:
+    """Absolute but not resolved: resolving would follow the venv's python symlink out of it."""
+    return os.path.abspath(path)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--big-mib", type=int, default=256)
     parser.add_argument("--small-count", type=int, default=2000)
     parser.add_argument("--small-kib", type=int, default=4)
-    parser.add_argument("--peer-python", default=None, help="An interpreter with dvc installed.")
+    parser.add_argument(
+        "--peer-python", type=absolute, default=None, help="An interpreter with dvc installed."
+    )
     args = parser.parse_args()
 
     console = Console()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import time
 
@@ -70,9 +71,16 @@ def run_evidently(python: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def absolute(path: str) -> str:
+    """Absolute but not resolved: resolving would follow the venv's python symlink out of it."""
+    return os.path.abspath(path)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--peer-python", default=None, help="An interpreter with evidently installed.")
+    parser.add_argument(
+        "--peer-python", type=absolute, default=None, help="An interpreter with evidently installed."
+    )
     args = parser.parse_args()
     console = Console()
     reference, current = make_data()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import re
 import subprocess
 import tempfile
@@ -231,11 +232,18 @@ def bench_bentoml(
     return results
 
 
+def absolute(path: str) -> str:
+    """Absolute but not resolved: resolving would follow the venv's python symlink out of it."""
+    return os.path.abspath(path)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16])
-    parser.add_argument("--peer-python", default=None, help="An interpreter with bentoml installed.")
+    parser.add_argument(
+        "--peer-python", type=absolute, default=None, help="An interpreter with bentoml installed."
+    )
     args = parser.parse_args()
     console = Console(width=110)
     with tempfile.TemporaryDirectory() as tmp:

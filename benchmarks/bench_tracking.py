@@ -134,10 +134,17 @@ def bench_mlflow(workdir: Path, runs: int, python: str) -> float:
         server.wait(timeout=15)
 
 
+def absolute(path: str) -> str:
+    """Absolute but not resolved: resolving would follow the venv's python symlink out of it."""
+    return os.path.abspath(path)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--peer-python", default=None, help="An interpreter with mlflow installed.")
+    parser.add_argument(
+        "--peer-python", type=absolute, default=None, help="An interpreter with mlflow installed."
+    )
     args = parser.parse_args()
     requests = args.runs * (STEPS + 3)  # create, params, steps, finish
     console = Console()
