@@ -25,7 +25,8 @@ from rich.table import Table
 from shipyard.errors import ShipyardError
 from shipyard.quickstart.dataset import FEATURES, generate_features, write_training_csv
 
-console = Console()
+# Piped output (make, CI logs) gets wide rows so ids and URLs stay on one line.
+console = Console(width=None if sys.stdout.isatty() else 160)
 PROJECT = "quickstart"
 DATASET = "credit"
 MODEL = "credit-risk"
@@ -37,6 +38,7 @@ PREDICTIONS = 400
 class Summary:
     rows: dict[str, str] = field(default_factory=dict)
     links: dict[str, str] = field(default_factory=dict)
+    urls: dict[str, str] = field(default_factory=dict)  # API paths, browsable after `shipyard up`
     drift: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -51,14 +53,13 @@ def run_quickstart(home: Path, *, rows: int = 5000) -> Summary:
 
         client = Client(url, token=token, project=PROJECT)
         client.use_project(PROJECT)
-        summary.links["control plane"] = url
 
         stage = progress.add_task("data: generate and register a dataset version", total=None)
         csv_path = home / "input" / "credit.csv"
         write_training_csv(csv_path, rows)
         version = client.register_dataset(DATASET, csv_path)
         summary.rows["rows ingested"] = f"{version['num_rows']:,} ({DATASET} v{version['version']})"
-        summary.links["dataset version"] = version["id"]
+        summary.links["dataset version"] = f"{DATASET} v{version['version']} ({version['id']})"
         _done(progress, stage)
 
         stage = progress.add_task("compute: run the training job in a subprocess", total=None)
@@ -68,8 +69,10 @@ def run_quickstart(home: Path, *, rows: int = 5000) -> Summary:
         )
         job = client.wait_job(job["id"], timeout=300)
         run = client.get_run(job["run_id"])
-        summary.links["job"] = job["id"]
+        summary.links["training job"] = job["id"]
         summary.links["run"] = run["id"]
+        summary.urls["run (params, metrics, inputs)"] = f"/projects/{PROJECT}/runs/{run['id']}"
+        summary.urls["job log"] = f"/projects/{PROJECT}/jobs/{job['id']}/logs"
         for key in ("accuracy", "f1", "roc_auc"):
             summary.rows[f"metric {key}"] = f"{run['metrics'][key]:.4f}"
         _done(progress, stage)
@@ -79,11 +82,14 @@ def run_quickstart(home: Path, *, rows: int = 5000) -> Summary:
         if model_version["run_id"] != run["id"] or model_version["dataset_version_id"] != version["id"]:
             raise ShipyardError("model lineage does not point at the run and dataset version")
         summary.links["model version"] = f"{MODEL} v{model_version['version']} ({model_version['id']})"
+        summary.urls["model version"] = (
+            f"/projects/{PROJECT}/models/{MODEL}/versions/{model_version['version']}"
+        )
         _done(progress, stage)
 
         stage = progress.add_task("serving: start an inference server process", total=None)
         deployment = client.deploy(DEPLOYMENT, MODEL)
-        summary.links["inference server"] = deployment["url"]
+        summary.links["deployment"] = f"{DEPLOYMENT} (served at {deployment['url']} during the run)"
         _done(progress, stage)
 
         stage = progress.add_task(f"serving: send {PREDICTIONS} predictions over HTTP", total=PREDICTIONS)
@@ -101,6 +107,7 @@ def run_quickstart(home: Path, *, rows: int = 5000) -> Summary:
             f"({drift['report']['drifted_columns']}/{len(summary.drift)} columns drifted)"
         )
         summary.links["drift report"] = str(_save_report(url, token, drift["id"], home))
+        summary.urls["drift report"] = f"/projects/{PROJECT}/drift/{drift['id']}/report.html"
         _done(progress, stage)
 
         client.stop_deployment(DEPLOYMENT)
@@ -219,9 +226,19 @@ def _print_summary(summary: Summary, home: Path) -> None:
             "[red]drift[/red]" if column["drifted"] else "[green]stable[/green]",
         )
     links = Table(title="Where to look", show_header=False)
+    links.add_column("what", no_wrap=True)
+    links.add_column("value", overflow="fold")
     for key, value in summary.links.items():
         links.add_row(key, value)
     links.add_row("state folder", str(home))
-    links.add_row("browse it again", f"shipyard up --home {home}")
-    console.print(results, drift, links)
+    base = "http://127.0.0.1:8700/api/v1"
+    browse = Table(
+        title=f"Browse it: run `shipyard up --home {home}`, then with its token", show_header=False
+    )
+    browse.add_column("what", no_wrap=True)
+    browse.add_column("url", overflow="fold")  # never cut a URL short, fold it
+    for key, path in summary.urls.items():
+        browse.add_row(key, base + path)
+    browse.add_row("API docs", f"{base}/docs")
+    console.print(results, drift, links, browse)
     console.print("[bold green]quickstart passed[/bold green]: every stage ran for real.")
