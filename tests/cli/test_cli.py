@@ -144,3 +144,24 @@ def sqlite3_connect(path: Path):
     import sqlite3
 
     return sqlite3.connect(path)
+
+
+def test_data_push_registers_a_version_and_dedups(tmp_path: Path) -> None:
+    csv = tmp_path / "t.csv"
+    csv.write_text("a,b\n1,2\n3,4\n5,6\n")
+    first = shipyard("data", "push", "table", str(csv), "--project", "alpha", home=tmp_path / "home")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("table v1: 3 rows, 2 columns, blake3 ")
+    again = shipyard("data", "push", "table", str(csv), "--project", "alpha", home=tmp_path / "home")
+    assert again.stdout.startswith("table v1:")  # identical content: the same version
+    assert_one_line_error(
+        shipyard("data", "push", "table", str(tmp_path / "missing.csv"), home=tmp_path / "home"),
+        "no such file",
+    )
+    (tmp_path / "empty.csv").write_text("a,b\n")
+    assert_one_line_error(
+        shipyard(
+            "data", "push", "table", str(tmp_path / "empty.csv"), "--project", "alpha", home=tmp_path / "home"
+        ),
+        "no rows",
+    )

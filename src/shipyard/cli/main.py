@@ -24,9 +24,11 @@ app = typer.Typer(
 projects_app = typer.Typer(help="Projects, the unit of ownership.", no_args_is_help=True)
 tokens_app = typer.Typer(help="Bearer tokens (run on the control-plane host).", no_args_is_help=True)
 db_app = typer.Typer(help="The metadata database.", no_args_is_help=True)
+data_app = typer.Typer(help="Datasets and their versions.", no_args_is_help=True)
 app.add_typer(projects_app, name="projects")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(db_app, name="db")
+app.add_typer(data_app, name="data")
 # Piped output (scripts, tests) gets wide rows instead of ellipsised ids.
 console = Console(width=None if sys.stdout.isatty() else 200)
 
@@ -104,6 +106,52 @@ def quickstart(
     from shipyard.quickstart import run_quickstart
 
     run_quickstart(home.resolve(), rows=rows)
+
+
+@data_app.command("push")
+@one_line_errors
+def data_push(
+    name: Annotated[str, typer.Argument(help="Dataset name.")],
+    file: Annotated[Path, typer.Argument(help="A CSV or Parquet file.")],
+    project: Annotated[str | None, typer.Option(help="Project (default: the project setting).")] = None,
+    format: Annotated[str | None, typer.Option(help="csv or parquet (default: detected).")] = None,
+    home: Home = None,
+) -> None:
+    """Upload FILE as the next version of dataset NAME (identical content returns the existing one)."""
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TransferSpeedColumn,
+    )
+
+    from shipyard.errors import InvalidInput
+    from shipyard.sdk import Client
+
+    if not file.is_file():
+        raise InvalidInput(f"no such file: {file}")
+    with Client(home=home, project=project) as client:
+        client.use_project(client.project)
+        # The spinner keeps turning while the server validates and stores what was sent.
+        columns = (
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+        )
+        with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as progress:
+            task = progress.add_task(f"uploading {file.name}", total=file.stat().st_size)
+            version = client.register_dataset(
+                name, file, format=format, on_progress=lambda sent: progress.advance(task, sent)
+            )
+    console.print(
+        f"{name} v{version['version']}: {version['num_rows']:,} rows, {len(version['schema'])} columns, "
+        f"blake3 {version['digest'][:16]}  ({version['id']})",
+        highlight=False,
+    )
 
 
 @db_app.command("upgrade")

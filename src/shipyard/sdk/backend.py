@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
+
+Progress = Callable[[int], None]  # called with the number of bytes just sent
 
 
 class Backend(Protocol):
@@ -12,7 +15,9 @@ class Backend(Protocol):
     def create_project(self, name: str, description: str = "") -> dict[str, Any]: ...
     def ensure_project(self, name: str) -> dict[str, Any]: ...
 
-    def register_dataset(self, project: str, name: str, path: Path, fmt: str | None) -> dict[str, Any]: ...
+    def register_dataset(
+        self, project: str, name: str, path: Path, fmt: str | None, on_progress: Progress | None = None
+    ) -> dict[str, Any]: ...
     def dataset_version(self, project: str, name: str, version: str) -> dict[str, Any]: ...
     def dataset_content(self, project: str, name: str, version: str) -> bytes: ...
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -73,11 +73,19 @@ class Client:
         return project
 
     # -- data
-    def register_dataset(self, name: str, path: Path | str, *, format: str | None = None) -> dict[str, Any]:
+    def register_dataset(
+        self,
+        name: str,
+        path: Path | str,
+        *,
+        format: str | None = None,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> dict[str, Any]:
+        """Upload a CSV or Parquet file as the next version; ``on_progress(bytes)`` sees it go."""
         path = Path(path)
         if not path.is_file():
             raise InvalidInput(f"no such file: {path}")
-        return self._backend.register_dataset(self.project, name, path, format)
+        return self._backend.register_dataset(self.project, name, path, format, on_progress)
 
     def dataset_version(self, name: str, version: int | str = "latest") -> dict[str, Any]:
         return self._backend.dataset_version(self.project, name, str(version))

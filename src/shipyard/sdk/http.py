@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import tarfile
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -12,6 +13,7 @@ import httpx
 
 from shipyard.config import Settings
 from shipyard.errors import PROBLEM_TYPE_PREFIX, ShipyardError, Unauthenticated, error_for_code
+from shipyard.sdk.backend import Progress
 
 API = "/api/v1"
 
@@ -60,13 +62,15 @@ class HttpBackend:
             return self.create_project(name)
 
     # -- data
-    def register_dataset(self, project: str, name: str, path: Path, fmt: str | None) -> dict[str, Any]:
+    def register_dataset(
+        self, project: str, name: str, path: Path, fmt: str | None, on_progress: Progress | None = None
+    ) -> dict[str, Any]:
         params = {"filename": path.name} | ({"format": fmt} if fmt else {})
         with path.open("rb") as body:
             return self._call(
                 "POST",
                 f"/projects/{project}/datasets/{name}/versions",
-                content=body,
+                content=_chunks(body, on_progress) if on_progress else body,
                 params=params,
                 headers={"Content-Type": "application/octet-stream"},
             )
@@ -171,6 +175,13 @@ class HttpBackend:
             f"/projects/{project}/deployments/{deployment}/drift",
             json={"dataset": dataset, "version": str(version)},
         )
+
+
+def _chunks(body: BinaryIO, on_progress: Progress, size: int = 1 << 20) -> Iterator[bytes]:
+    """Stream a file and report each chunk as it goes out (for progress bars)."""
+    while chunk := body.read(size):
+        yield chunk
+        on_progress(len(chunk))
 
 
 def _tar(directory: Path, archive: BinaryIO) -> None:

@@ -10,6 +10,7 @@ from shipyard.api import serializers
 from shipyard.config import Settings
 from shipyard.ids import parse_version
 from shipyard.platform import open_platform
+from shipyard.sdk.backend import Progress
 from shipyard.security import Identity, Project, Role
 
 
@@ -55,7 +56,11 @@ class LocalBackend:
             return serializers.project(security.ensure_project(session, self.identity, name))
 
     # -- data
-    def register_dataset(self, project: str, name: str, path: Path, fmt: str | None) -> dict[str, Any]:
+    def register_dataset(
+        self, project: str, name: str, path: Path, fmt: str | None, on_progress: Progress | None = None
+    ) -> dict[str, Any]:
+        if on_progress:
+            on_progress(path.stat().st_size)  # in-process: the file is read in one step below
         with self.platform.db.session() as session:
             proj = self._project(session, project, Role.EDITOR)
             version = data.register_version(
