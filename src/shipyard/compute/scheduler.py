@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from shipyard.clock import utcnow
 from shipyard.compute.jobs import queued_jobs, running_jobs
@@ -25,6 +25,7 @@ from shipyard.security import (
     record,
     revoke_service_tokens,
 )
+from shipyard.tracking import Run, create_run, finish_run
 
 log = logging.getLogger("shipyard.scheduler")
 
@@ -50,6 +51,17 @@ def schedule_pass(queued: Sequence[Job], running: Sequence[Job], capacity: Capac
 
 
 CANCEL_GRACE_SECONDS = 10.0
+
+
+def _close(session: Session, job: Job, run_status: str, action: str, detail: dict[str, object]) -> None:
+    """What every ending shares: end the job's run, revoke its token, audit the outcome."""
+    run = session.get(Run, job.run_id) if job.run_id else None
+    if run is not None and run.status == "running":
+        finish_run(session, SYSTEM, run, run_status)
+    revoke_service_tokens(session, SYSTEM, _job_principal(job.id))
+    record(
+        session, SYSTEM, action, object_type="job", object_id=job.id, project_id=job.project_id, detail=detail
+    )
 
 
 def _job_principal(job_id: str) -> str:
@@ -111,8 +123,6 @@ class Scheduler:
                 log.exception("scheduler pass failed")
 
     def _launch(self, session: Session, job: Job) -> None:
-        from shipyard.tracking import create_run
-
         project = session.get(Project, job.project_id)
         assert project is not None
         actor = SYSTEM
@@ -165,8 +175,6 @@ class Scheduler:
             self._finish(job_id, code, log_digest)
 
     def _finish(self, job_id: str, code: int, log_digest: str) -> None:
-        from shipyard.tracking import Run, finish_run
-
         with self.platform.db.session() as session:
             job = session.get(Job, job_id)
             assert job is not None
@@ -178,42 +186,14 @@ class Scheduler:
                 if code != 0:
                     job.error = f"exited with code {code}; see the job log"
             job.exit_code, job.log_digest, job.finished_at = code, log_digest, utcnow()
-            run = session.get(Run, job.run_id) if job.run_id else None
-            if run is not None and run.status == "running":
-                run_status = "killed" if cancelled else "finished" if code == 0 else "failed"
-                finish_run(session, SYSTEM, run, run_status)
-            revoke_service_tokens(session, SYSTEM, _job_principal(job.id))
-            record(
-                session,
-                SYSTEM,
-                "job.finish",
-                object_type="job",
-                object_id=job.id,
-                project_id=job.project_id,
-                detail={"exit_code": code},
-            )
+            run_status = "killed" if cancelled else "finished" if code == 0 else "failed"
+            _close(session, job, run_status, "job.finish", {"exit_code": code})
 
     def _fail(self, job: Job, reason: str) -> None:
-        from sqlalchemy.orm import object_session
-
-        from shipyard.tracking import Run, finish_run
-
         job.status, job.error, job.finished_at = "failed", reason, utcnow()
         session = object_session(job)
         assert session is not None
-        run = session.get(Run, job.run_id) if job.run_id else None
-        if run is not None and run.status == "running":
-            finish_run(session, SYSTEM, run, "failed")
-        revoke_service_tokens(session, SYSTEM, _job_principal(job.id))
-        record(
-            session,
-            SYSTEM,
-            "job.fail",
-            object_type="job",
-            object_id=job.id,
-            project_id=job.project_id,
-            detail={"reason": reason},
-        )
+        _close(session, job, "failed", "job.fail", {"reason": reason})
 
     def _reap_lost(self, job: Job) -> None:
         """A job whose launcher went away (a restarted control plane, an embedded client that
