@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     def logs_dir(self) -> Path:
         return self.home / "logs"
 
+    @property
+    def deployments_dir(self) -> Path:
+        """Materialised model files, server logs and prediction logs of each deployment."""
+        return self.home / "deployments"
+
     @classmethod
     def settings_customise_sources(
         cls,

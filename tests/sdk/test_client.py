@@ -181,6 +181,7 @@ def test_deploy_predict_and_drift(client: Client, tmp_path: Path) -> None:
     verdicts = {c["column"]: c["drifted"] for c in report["report"]["columns"]}
     assert verdicts == {"a": True, "b": False, "c": False}  # only "a" was shifted; "y" is not an input
     assert report["current_rows"] == 200
+    assert [r["id"] for r in client.drift_reports("live")] == [report["id"]]
 
     assert client.stop_deployment("live")["status"] == "stopped"
     deadline = time.monotonic() + 10

@@ -196,6 +196,10 @@ class Client:
     ) -> dict[str, Any]:
         return self._backend.drift(self.project, deployment, dataset, str(version))
 
+    def drift_reports(self, deployment: str) -> list[dict[str, Any]]:
+        """A deployment's drift reports, newest first."""
+        return self._backend.drift_reports(self.project, deployment)
+
 
 class ActiveRun:
     """A run being logged to; as a context manager it ends as finished, or failed on error."""

@@ -176,6 +176,9 @@ class HttpBackend:
             json={"dataset": dataset, "version": str(version)},
         )
 
+    def drift_reports(self, project: str, deployment: str) -> list[dict[str, Any]]:
+        return self._call("GET", f"/projects/{project}/deployments/{deployment}/drift")["items"]
+
 
 def _chunks(body: BinaryIO, on_progress: Progress, size: int = 1 << 20) -> Iterator[bytes]:
     """Stream a file and report each chunk as it goes out (for progress bars)."""

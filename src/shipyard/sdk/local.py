@@ -204,7 +204,7 @@ class LocalBackend:
                 proj,
                 name,
                 found,
-                root=self.platform.settings.home / "deployments",
+                root=self.platform.settings.deployments_dir,
             )
             return serializers.deployment(deployment, token)
 
@@ -232,3 +232,9 @@ class LocalBackend:
                 version=parse_version(version),
             )
             return serializers.drift_run(result)
+
+    def drift_reports(self, project: str, deployment: str) -> list[dict[str, Any]]:
+        with self.platform.db.session() as session:
+            proj = self._project(session, project)
+            found = serving.get_deployment(session, proj, deployment)
+            return [serializers.drift_run(r) for r in monitoring.list_drift_runs(session, proj, found)]

@@ -49,7 +49,7 @@ def _deploy(ctx: Context, body: DeploymentIn) -> dict[str, Any]:
             ctx.proj,
             body.name,
             version,
-            root=ctx.platform.settings.home / "deployments",
+            root=ctx.platform.settings.deployments_dir,
         )
         return serializers.deployment(deployment, token)
 
@@ -92,6 +92,15 @@ def _drift(ctx: Context, name: str, body: DriftIn) -> dict[str, Any]:
             version=parse_version(body.version),
         )
         return serializers.drift_run(result)
+
+
+@router.get("/projects/{project}/deployments/{name}/drift")
+def list_drift(project: str, name: str, ctx: Reader) -> dict[str, Any]:
+    """A deployment's drift reports, newest first."""
+    with ctx.session() as session:
+        deployment = serving.get_deployment(session, ctx.proj, name)
+        reports = monitoring.list_drift_runs(session, ctx.proj, deployment)
+        return {"items": [serializers.drift_run(r) for r in reports], "next_offset": None}
 
 
 @router.get("/projects/{project}/drift/{drift_id}")
