@@ -25,6 +25,15 @@ def test_migrations_match_the_models(platform: Platform) -> None:
     assert diff == []
 
 
+def test_head_revision_constant_matches_the_migration_scripts() -> None:
+    """Database.upgrade skips Alembic when the stored revision equals HEAD_REVISION."""
+    from alembic.script import ScriptDirectory
+
+    from shipyard.store.db import HEAD_REVISION, MIGRATIONS_DIR
+
+    assert ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head() == HEAD_REVISION
+
+
 def test_upgrade_twice_is_a_no_op(platform: Platform) -> None:
     platform.db.upgrade()
     platform.db.upgrade()

@@ -9,12 +9,14 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shipyard.errors import ConfigurationError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# The newest migration's id; a test checks it against the migration scripts.
+HEAD_REVISION = "0001"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -69,10 +71,23 @@ class Database:
                 raise
 
     def upgrade(self, revision: str = "head") -> None:
-        """Apply Alembic migrations (run on every start; a no-op when current)."""
+        """Apply Alembic migrations (run on every start; a no-op when current).
+
+        A database already at ``HEAD_REVISION`` is recognised with one query, so the common
+        start (every CLI command, every job) does not load Alembic and every table module.
+        """
+        if revision == "head" and self._stored_revision() == HEAD_REVISION:
+            return
         from alembic import command
 
         command.upgrade(self._alembic_config(), revision)
+
+    def _stored_revision(self) -> str | None:
+        try:
+            with self.engine.connect() as connection:
+                return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except (OperationalError, ProgrammingError):  # a new database: no version table yet
+            return None
 
     def current_revision(self) -> str | None:
         from alembic.runtime.migration import MigrationContext
