@@ -6,6 +6,8 @@ import contextlib
 import os
 import signal
 import socket
+import subprocess
+import time
 
 
 def pid_alive(pid: int | None) -> bool:
@@ -31,3 +33,29 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+def wait_for_http(
+    url: str, *, timeout: float = 60.0, process: subprocess.Popen[bytes] | None = None, what: str = "server"
+) -> None:
+    """Poll ``url`` until it answers 200; fail fast, with a clear error, if ``process`` exits."""
+    import httpx
+
+    from shipyard.errors import ConfigurationError, Overloaded
+
+    deadline = time.monotonic() + timeout
+    last_error = "no answer yet"
+    with httpx.Client(timeout=1.0) as client:
+        while time.monotonic() < deadline:
+            if process is not None and process.poll() is not None:
+                raise ConfigurationError(
+                    f"the {what} exited with code {process.returncode} before it was ready"
+                )
+            try:
+                if client.get(url).status_code == 200:
+                    return
+                last_error = "not ready"
+            except httpx.TransportError as exc:
+                last_error = str(exc) or type(exc).__name__
+            time.sleep(0.05)
+    raise Overloaded(f"the {what} at {url} was not ready after {timeout:.0f}s ({last_error})")

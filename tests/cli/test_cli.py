@@ -103,11 +103,10 @@ def test_db_upgrade(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_up_prints_url_and_token_and_writes_it_0600(tmp_path: Path) -> None:
-    import time
 
     import httpx
 
-    from shipyard.processes import free_port
+    from shipyard.processes import free_port, wait_for_http
 
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHIPYARD_")}
@@ -119,13 +118,7 @@ def test_up_prints_url_and_token_and_writes_it_0600(tmp_path: Path) -> None:
         env=env,
     )
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        wait_for_http(f"http://127.0.0.1:{port}/readyz", process=process, what="control plane")
         token_file = tmp_path / "admin.token"
         assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
         token = token_file.read_text().strip()

@@ -6,15 +6,13 @@ import os
 import secrets
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from shipyard import Client
-from shipyard.processes import free_port
+from shipyard.processes import free_port, wait_for_http
 
 
 @pytest.fixture(scope="module")
@@ -32,19 +30,7 @@ def control_plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
         env=env,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, (home / "server.log").read_text()
-            try:
-                if (
-                    httpx.get(f"{url}/readyz", timeout=1).status_code == 200
-                    and (home / "admin.token").exists()
-                ):
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "control plane did not start"
-            time.sleep(0.1)
+        wait_for_http(f"{url}/readyz", process=process, what="control plane")
         yield url, (home / "admin.token").read_text().strip()
     finally:
         process.terminate()

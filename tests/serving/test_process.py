@@ -42,7 +42,6 @@ def test_cli_serve_generates_and_requires_a_token(model_dir, training_data):
     """`shipyard serve` without --token prints a fresh one and refuses requests without it."""
     import os
     import sys
-    import time
 
     X, _ = training_data
     port = free_port()
@@ -59,14 +58,7 @@ def test_cli_serve_generates_and_requires_a_token(model_dir, training_data):
         assert line.startswith("Bearer token for this server: sy_"), line
         token = line.split()[-1]
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/v2/health/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.1)
+        wait_until_ready(url, timeout=30, process=process)
         body = {"instances": X[:2].tolist()}
         assert httpx.post(f"{url}/predict", json=body).status_code == 401
         ok = httpx.post(f"{url}/predict", json=body, headers={"Authorization": f"Bearer {token}"})

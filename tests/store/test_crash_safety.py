@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from shipyard.processes import free_port
+from shipyard.processes import free_port, wait_for_http
 from shipyard.store import Database
 
 pytestmark = pytest.mark.slow
@@ -31,16 +31,9 @@ def _start_server(home: Path, port: int, database_url: str | None) -> subprocess
     )
 
 
-def _wait_ready(url: str, home: Path) -> str:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200 and (home / "admin.token").exists():
-                return (home / "admin.token").read_text().strip()
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("server did not start")
+def _wait_ready(url: str, home: Path, server: subprocess.Popen[bytes]) -> str:
+    wait_for_http(f"{url}/readyz", process=server, what="control plane")
+    return (home / "admin.token").read_text().strip()
 
 
 def _hammer(url: str, token: str, stop: threading.Event, counter: list[int], failures: list[str]) -> None:
@@ -76,7 +69,7 @@ def test_sigkill_mid_write_leaves_a_healthy_database(tmp_path: Path, backend: st
     url = f"http://127.0.0.1:{port}"
     server = _start_server(home, port, database_url)
     try:
-        token = _wait_ready(url, home)
+        token = _wait_ready(url, home, server)
         httpx.post(
             f"{url}/api/v1/projects", json={"name": "crash"}, headers={"Authorization": f"Bearer {token}"}
         ).raise_for_status()
@@ -113,7 +106,7 @@ def test_sigkill_mid_write_leaves_a_healthy_database(tmp_path: Path, backend: st
     # The server starts again on the same state.
     restarted = _start_server(home, port, database_url)
     try:
-        _wait_ready(url, home)
+        _wait_ready(url, home, restarted)
     finally:
         restarted.terminate()
         restarted.wait(timeout=10)

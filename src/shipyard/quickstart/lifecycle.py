@@ -156,7 +156,7 @@ def _save_report(url: str, token: str, drift_id: str, home: Path) -> Path:
 @contextmanager
 def _control_plane(home: Path) -> Iterator[tuple[str, str]]:
     """Start ``shipyard server`` as its own process, as a user would, and stop it at the end."""
-    from shipyard.processes import free_port
+    from shipyard.processes import free_port, wait_for_http
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -168,7 +168,8 @@ def _control_plane(home: Path) -> Iterator[tuple[str, str]]:
         stdin=subprocess.DEVNULL,
     )
     try:
-        _wait_healthy(url, process, home)
+        # The admin token is written before the server starts answering, so ready means usable.
+        wait_for_http(f"{url}/readyz", process=process, what="control plane (see control-plane.log)")
         yield url, (home / "admin.token").read_text().strip()
     finally:
         process.terminate()
@@ -177,20 +178,6 @@ def _control_plane(home: Path) -> Iterator[tuple[str, str]]:
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
-
-
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], home: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise ShipyardError(f"the control plane exited early; see {home / 'control-plane.log'}")
-        try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200 and (home / "admin.token").exists():
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise ShipyardError(f"the control plane did not become ready in {timeout:.0f}s")
 
 
 @contextmanager

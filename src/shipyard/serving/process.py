@@ -10,12 +10,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
-
-from shipyard.errors import ConfigurationError
+from shipyard.processes import wait_for_http
 
 TOKEN_ENV = "SHIPYARD_SERVING_TOKEN"
 
@@ -115,20 +112,6 @@ def wait_until_ready(
     url: str, timeout: float = 30.0, *, process: subprocess.Popen[bytes] | None = None
 ) -> None:
     """Poll ``{url}/v2/health/ready`` until it answers 200; fail fast if ``process`` exits."""
-    deadline = time.monotonic() + timeout
-    ready_url = url.rstrip("/") + "/v2/health/ready"
-    last_error = "no answer yet"
-    with httpx.Client(timeout=1.0) as client:
-        while time.monotonic() < deadline:
-            if process is not None and process.poll() is not None:
-                raise ConfigurationError(
-                    f"inference server exited with code {process.returncode} before becoming ready"
-                )
-            try:
-                if client.get(ready_url).status_code == 200:
-                    return
-                last_error = "not ready"
-            except httpx.TransportError as exc:
-                last_error = str(exc) or type(exc).__name__
-            time.sleep(0.05)
-    raise TimeoutError(f"{ready_url} not ready after {timeout:.0f}s ({last_error})")
+    wait_for_http(
+        url.rstrip("/") + "/v2/health/ready", timeout=timeout, process=process, what="inference server"
+    )
