@@ -31,7 +31,7 @@ from rich.console import Console
 from rich.table import Table
 from sklearn.linear_model import LogisticRegression
 
-from shipyard.processes import free_port
+from shipyard.processes import free_port, wait_for_http
 from shipyard.serving import start_server_process, wait_until_ready
 
 COLUMNS = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
@@ -208,16 +208,7 @@ def bench_bentoml(
     base = f"http://127.0.0.1:{port}"
     results = []
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("BentoML service did not become ready")
-            time.sleep(0.2)
+        wait_for_http(f"{base}/readyz", timeout=120, process=process, what="BentoML service")
         rows = X.tolist()
 
         def body(i: int) -> dict[str, Any]:

@@ -18,14 +18,12 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import httpx
 from rich.console import Console
 from rich.table import Table
 
-from shipyard.processes import free_port
+from shipyard.processes import free_port, wait_for_http
 
 STEPS = 100
 PARAMS = 10
@@ -62,20 +60,6 @@ print(json.dumps({"seconds": time.perf_counter() - started}))
 """
 
 
-def wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"server exited early ({url})")
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"{url} did not come up")
-
-
 def run_client(python: str, script: str, args: list[str]) -> float:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SHIPYARD_", "MLFLOW_"))}
     out = subprocess.run([python, "-c", script, *args], capture_output=True, text=True, env=env, check=False)
@@ -93,7 +77,7 @@ def bench_shipyard(workdir: Path, runs: int) -> float:
         stderr=subprocess.DEVNULL,
     )
     try:
-        wait_for(f"http://127.0.0.1:{port}/readyz", server)
+        wait_for_http(f"http://127.0.0.1:{port}/readyz", process=server, what="shipyard server")
         token = (home / "admin.token").read_text().strip()
         url = f"http://127.0.0.1:{port}"
         return run_client(sys.executable, SHIPYARD_CLIENT, [url, token, str(runs), str(STEPS), str(PARAMS)])
@@ -125,7 +109,7 @@ def bench_mlflow(workdir: Path, runs: int, python: str) -> float:
         start_new_session=True,
     )
     try:
-        wait_for(f"http://127.0.0.1:{port}/health", server)
+        wait_for_http(f"http://127.0.0.1:{port}/health", timeout=120, process=server, what="mlflow server")
         return run_client(
             python, MLFLOW_CLIENT, [f"http://127.0.0.1:{port}", str(runs), str(STEPS), str(PARAMS)]
         )
