@@ -56,7 +56,6 @@ class Guard:
         platform: Platform = request.app.state.platform
         with platform.db.session() as session:
             identity = authenticate(session, _bearer(request))
-            request.state.identity = identity
             project = None
             role = self.permission.role
             if role is not None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tarfile
-import tempfile
 from pathlib import Path
 
 from fastapi import Request
@@ -39,7 +38,3 @@ def extract_tar(archive: Path, destination: Path) -> Path:
     except (tarfile.TarError, EOFError) as exc:
         raise InvalidInput(f"the body is not a valid tar archive: {exc}") from None
     return destination
-
-
-def scratch_dir(prefix: str) -> tempfile.TemporaryDirectory[str]:
-    return tempfile.TemporaryDirectory(prefix=prefix)

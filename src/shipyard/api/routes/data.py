@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from shipyard import data
 from shipyard.api import serializers
 from shipyard.api.guard import GuardedRoute
 from shipyard.api.routes.deps import Reader, Writer
-from shipyard.api.uploads import scratch_dir, spool_body
+from shipyard.api.uploads import spool_body
 from shipyard.ids import parse_version
 
 router = APIRouter(route_class=GuardedRoute, tags=["data"])
@@ -42,7 +43,7 @@ async def upload_version(
     filename: str = Query(default="", max_length=500),
 ) -> dict[str, Any]:
     """Upload a CSV or Parquet file as the body; identical content returns the existing version."""
-    with scratch_dir("shipyard-upload-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="shipyard-upload-") as scratch:
         path = await spool_body(request, Path(scratch))
         return await run_in_threadpool(_register, ctx, dataset, path, format, filename)
 

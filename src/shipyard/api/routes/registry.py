@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from shipyard import registry
 from shipyard.api import serializers
 from shipyard.api.guard import Context, GuardedRoute
 from shipyard.api.routes.deps import Reader, Writer
-from shipyard.api.uploads import extract_tar, scratch_dir, spool_body
+from shipyard.api.uploads import extract_tar, spool_body
 from shipyard.errors import InvalidInput
 from shipyard.ids import parse_version
 
@@ -44,7 +45,7 @@ async def upload_version(
     metrics: str | None = Query(default=None, max_length=10_000, description="JSON object of metrics."),
 ) -> dict[str, Any]:
     parsed = _parse_metrics(metrics)
-    with scratch_dir("shipyard-model-upload-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="shipyard-model-upload-") as scratch:
         archive = await spool_body(request, Path(scratch), "model.tar")
         directory = extract_tar(archive, Path(scratch) / "model")
         return await run_in_threadpool(_register, ctx, model, directory, run_id, dataset_version_id, parsed)
